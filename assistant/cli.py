@@ -1,0 +1,189 @@
+"""The ``assistant`` command: ingest, search, docs, delete.
+
+Errors become one clear line on stderr and a non-zero exit: 1 when something failed, 2 for
+bad usage or settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import EXPECTED_ERRORS, ConfigError, QueryError
+from assistant.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Search and question evaluation reports with cited passages.",
+    )
+    parser.add_argument("--index", type=Path, help="index directory (env ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--config", type=Path, help="TOML settings file (env ASSISTANT_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add or update reports in the index")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/reports)")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    search = commands.add_parser("search", help="find passages (report, page, section)")
+    search.add_argument("query", help="words or a question")
+    search.add_argument("--k", type=int, default=None, help="number of passages (default 5)")
+    search.add_argument("--source", action="append", default=[], help="only this report (repeat)")
+    search.add_argument("--year", help="a year or a range such as 2008-2013")
+    search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    search.add_argument("--json", action="store_true", help="print the passages as JSON")
+
+    docs = commands.add_parser("docs", help="list the documents in the index")
+    docs.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser("delete", help="remove a document from the index")
+    delete.add_argument("source", help="the document's file name, as `assistant docs` lists it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load(config_file=args.config, index_dir=args.index)
+        return _COMMANDS[args.command](settings, args)
+    except (ConfigError, QueryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except EXPECTED_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _assistant(settings: Settings) -> Any:
+    from assistant.core import Assistant
+
+    return Assistant(settings)
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    paths = args.paths or [settings.reports_dir]
+    progress, close = _progress(quiet=args.quiet or not sys.stderr.isatty())
+    with _assistant(settings) as assistant:
+        try:
+            report = assistant.ingest(paths, progress)
+        finally:
+            close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for result in report.results:
+            if result.status in ("added", "replaced"):
+                print(f"{result.status:<9} {result.source} ({result.chunks} chunks)")
+            elif result.status == "skipped":
+                print(f"skipped   {result.error}")
+            for warning in result.warnings:
+                print(f"warning   {warning}")
+        print(
+            f"{report.count('added')} added, {report.count('replaced')} replaced, "
+            f"{report.count('unchanged')} unchanged, {report.count('skipped')} skipped, "
+            f"{report.count('failed')} failed; {report.chunks_written} chunks written, "
+            f"{report.chunks_in_index} chunks in {report.documents_in_index} documents "
+            f"({report.seconds:.1f} s)"
+        )
+    for failure in report.failed:
+        print(f"FAILED {failure.error}", file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _progress(quiet: bool) -> tuple[Any, Any]:
+    """A tqdm bar over files, with the embedding of the current file in its postfix."""
+    from assistant.indexing import IngestProgress
+
+    if quiet:
+        return IngestProgress(), lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def on_file(path: Path, number: int, total: int) -> None:
+        bar.total = total
+        bar.set_description(path.name[:40])
+        bar.refresh()
+
+    def on_chunks(done: int, total: int) -> None:
+        bar.set_postfix_str(f"embedding {done}/{total} chunks")
+
+    def on_result(_: Any) -> None:
+        bar.set_postfix_str("")
+        bar.update(1)
+
+    return IngestProgress(on_file, on_chunks, on_result), bar.close
+
+
+def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.records import Filters
+
+    filters = Filters.of(sources=args.source, years=args.year)
+    with _assistant(settings) as assistant:
+        passages = assistant.search(args.query, k=args.k, filters=filters, mode=args.mode)
+    if args.json:
+        print(json.dumps(
+            {"query": args.query, "passages": [p.to_dict() for p in passages]},
+            indent=2, ensure_ascii=False,
+        ))
+        return EXIT_OK
+    if not passages:
+        print("No passages found." + ("" if filters.empty else " (filters applied)"))
+        return EXIT_OK
+    for p in passages:
+        pages = _pages(p.page, p.page_end)
+        print(f"[{p.rank}] {p.title} ({p.year or 'n.d.'}) · {p.source}")
+        print(f"    {pages}{p.section or '(untitled section)'} · score {p.score:.4f}")
+        body = textwrap.shorten(p.text.replace("\n", " "), 400, placeholder=" …")
+        print(textwrap.indent(textwrap.fill(body, 96), "    "))
+        print()
+    return EXIT_OK
+
+
+def _pages(start: int | None, end: int | None) -> str:
+    if start is None:
+        return ""
+    return f"p. {start} · " if end in (None, start) else f"pp. {start}-{end} · "
+
+
+def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    with _assistant(settings) as assistant:
+        records = assistant.documents()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not records:
+        print("The index is empty. Run `assistant ingest` first.")
+        return EXIT_OK
+    for r in records:
+        print(f"{r.source}\n    {r.title} ({r.year or 'n.d.'}) · {r.kind or r.format} · "
+              f"{r.chunks} chunks · ingested {r.ingested_at}")
+    print(f"{len(records)} documents, {sum(r.chunks for r in records)} chunks")
+    return EXIT_OK
+
+
+def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
+    with _assistant(settings) as assistant:
+        record = assistant.delete(args.source)
+    print(f"deleted {record.source} ({record.chunks} chunks)")
+    return EXIT_OK
+
+
+_COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "docs": cmd_docs, "delete": cmd_delete}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,268 @@
+"""The index as one unit: Chroma chunks + catalog (the truth) and the FTS5 cache beside them.
+
+Write order for a document, so that a crash at any moment leaves nothing half-answerable:
+1. chunks + embeddings into Chroma, 2. rows into FTS5, 3. the catalog record (from now on the
+document is answerable), 4. the previous version's chunks are deleted. Searches only see chunks
+whose ``doc_id`` has a catalog record; leftovers of an interrupted ingest are collected on the
+next ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.records import FileResult, IngestReport
+from assistant.settings import Settings
+from ingest import (
+    ChunkingOptions,
+    DocumentMeta,
+    IngestError,
+    iter_input_files,
+    load_document,
+    prepare,
+    read_catalog,
+    sha256_of,
+)
+from ingest.loaders import read_bytes
+from vectorstore import (
+    ChromaDenseIndex,
+    DocumentCatalog,
+    DocumentRecord,
+    Embedder,
+    Fts5LexicalIndex,
+    open_client,
+)
+
+
+@dataclass
+class IngestProgress:
+    """Callbacks a front end can pass to follow an ingest (all optional)."""
+
+    on_file: Callable[[Path, int, int], None] | None = None  # path, index, total
+    on_chunks: Callable[[int, int], None] | None = None  # embedded so far, total for the file
+    on_result: Callable[[FileResult], None] | None = None
+
+
+class Index:
+    """Dense index, lexical cache and catalog, kept consistent; the single writer."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, client: Any = None):
+        self.settings = settings
+        self.embedder = embedder
+        if client is None:
+            client = open_client(
+                settings.chroma_path, host=settings.chroma_host, port=settings.chroma_port
+            )
+        self.client = client
+        self.dense = ChromaDenseIndex(client, embedder.name)
+        self.catalog = DocumentCatalog(client)
+        self.lexical = Fts5LexicalIndex(settings.lexical_path)
+        self._write_lock = threading.Lock()
+        self._records: list[DocumentRecord] | None = None
+        self.sync_lexical()
+
+    # -- reading -----------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        """Catalog records (cached; refreshed after every write)."""
+        if self._records is None:
+            self._records = self.catalog.all()
+        return list(self._records)
+
+    def refresh(self) -> None:
+        """Forget cached catalog records (another process may have written)."""
+        self._records = None
+
+    # -- consistency -------------------------------------------------------------------------
+    def sync_lexical(self) -> dict[str, int]:
+        """Bring the FTS5 cache in line with the catalog: rebuild documents whose rows are
+        missing or incomplete, drop rows of documents that are not in the catalog."""
+        records = {r.doc_id: r for r in self.documents()}
+        counts = self.lexical.doc_counts()
+        rebuilt = dropped = 0
+        for doc_id in set(counts) - set(records):
+            self.lexical.delete_doc(doc_id)
+            dropped += 1
+        for doc_id, record in records.items():
+            if counts.get(doc_id) != record.chunks:
+                self.lexical.replace_doc(doc_id, self.dense.doc_chunks(doc_id))
+                rebuilt += 1
+        return {"rebuilt": rebuilt, "dropped": dropped}
+
+    def collect_garbage(self) -> int:
+        """Delete Chroma chunks of documents without a catalog record (interrupted ingests)."""
+        live = {r.doc_id for r in self.documents()}
+        orphans = self.dense.doc_ids() - live
+        for doc_id in orphans:
+            self.dense.delete_doc(doc_id)
+            self.lexical.delete_doc(doc_id)
+        return len(orphans)
+
+    # -- writing -----------------------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[Path], progress: IngestProgress | None = None
+    ) -> IngestReport:
+        """Ingest files and folders; bad files are reported and skipped, the rest go on."""
+        progress = progress or IngestProgress()
+        started = time.perf_counter()
+        with self._write_lock:
+            files, missing = iter_input_files([Path(p) for p in paths])
+            results: list[FileResult] = [
+                FileResult(str(e.path), e.path.name, "failed", error=str(e)) for e in missing
+            ]
+            for result in results:
+                if progress.on_result:
+                    progress.on_result(result)
+            catalogs: dict[Path, dict[str, DocumentMeta] | IngestError] = {}
+            orphans_collected = False
+            for number, path in enumerate(files, 1):
+                if progress.on_file:
+                    progress.on_file(path, number, len(files))
+                if not orphans_collected and self._needs_write(path):
+                    self.collect_garbage()
+                    orphans_collected = True
+                result = self._ingest_file(path, catalogs, progress)
+                results.append(result)
+                if progress.on_result:
+                    progress.on_result(result)
+            self.refresh()
+            records = self.documents()
+        return IngestReport(
+            results=tuple(results),
+            seconds=time.perf_counter() - started,
+            chunks_in_index=sum(r.chunks for r in records),
+            documents_in_index=len(records),
+        )
+
+    def _needs_write(self, path: Path) -> bool:
+        try:
+            data = read_bytes(path, self.settings.max_file_bytes)
+        except IngestError:
+            return False
+        existing = self.catalog.get(path.name)
+        return existing is None or existing.doc_id != sha256_of(data)
+
+    def _ingest_file(
+        self,
+        path: Path,
+        catalogs: dict[Path, dict[str, DocumentMeta] | IngestError],
+        progress: IngestProgress,
+    ) -> FileResult:
+        started = time.perf_counter()
+        try:
+            data = read_bytes(path, self.settings.max_file_bytes)
+            doc_id = sha256_of(data)
+            existing = self.catalog.get(path.name)
+            if existing is not None and existing.doc_id == doc_id:
+                return FileResult(
+                    str(path), path.name, "unchanged", existing.chunks, doc_id,
+                    seconds=time.perf_counter() - started,
+                )
+            twin = next(
+                (r for r in self.documents() if r.doc_id == doc_id and r.source != path.name),
+                None,
+            )
+            if twin is not None:
+                return FileResult(
+                    str(path), path.name, "skipped", 0, doc_id,
+                    error=f"{path.name}: same content as {twin.source}, already in the index",
+                    seconds=time.perf_counter() - started,
+                )
+            meta = self._catalog_meta(path, catalogs)
+            password = self.settings.pdf_password
+            document = load_document(
+                path,
+                data=data,
+                max_bytes=self.settings.max_file_bytes,
+                pdf_password=password.get_secret_value() if password else None,
+            )
+            prepared = prepare(
+                document,
+                self.embedder.count_tokens,
+                meta,
+                ChunkingOptions(
+                    target=self.settings.chunk_tokens,
+                    overlap=min(self.settings.chunk_overlap, self.settings.chunk_tokens - 1),
+                    window=self.embedder.max_tokens,
+                ),
+            )
+        except IngestError as exc:
+            return FileResult(
+                str(path), path.name, "failed", error=str(exc),
+                seconds=time.perf_counter() - started,
+            )
+
+        chunks = prepared.chunks
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress.on_chunks:
+                progress.on_chunks(done, len(chunks))
+
+        vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
+        self.dense.upsert(chunks, vectors)
+        self.lexical.replace_doc(doc_id, chunks)
+        self.catalog.put(
+            DocumentRecord(
+                source=path.name,
+                doc_id=doc_id,
+                title=prepared.meta.title,
+                year=prepared.meta.year,
+                kind=prepared.meta.kind,
+                chunks=len(chunks),
+                size_bytes=len(data),
+                format=document.format,
+                embedding_model=self.embedder.name,
+                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        )
+        if existing is not None:
+            self.dense.delete_doc(existing.doc_id)
+            self.lexical.delete_doc(existing.doc_id)
+        self.refresh()
+        return FileResult(
+            str(path),
+            path.name,
+            "replaced" if existing is not None else "added",
+            len(chunks),
+            doc_id,
+            warnings=prepared.warnings,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _catalog_meta(
+        self, path: Path, catalogs: dict[Path, dict[str, DocumentMeta] | IngestError]
+    ) -> DocumentMeta | None:
+        folder = path.parent
+        if folder not in catalogs:
+            try:
+                catalogs[folder] = read_catalog(folder)
+            except IngestError as exc:
+                catalogs[folder] = exc
+        entry = catalogs[folder]
+        if isinstance(entry, IngestError):
+            raise entry
+        return entry.get(path.name)
+
+    def delete(self, source: str) -> DocumentRecord | None:
+        """Remove a document: its catalog record first (so it stops being answerable), then
+        its chunks. Returns the removed record, or None when there was none."""
+        with self._write_lock:
+            record = self.catalog.get(source)
+            if record is None:
+                return None
+            self.catalog.delete(source)
+            self.refresh()
+            self.dense.delete_doc(record.doc_id)
+            self.lexical.delete_doc(record.doc_id)
+            return record
+
+    def close(self) -> None:
+        self.lexical.close()

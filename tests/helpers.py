@@ -1,0 +1,51 @@
+"""Helpers for tests: paths of the real data and makers of real PDF files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "data" / "reports"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+PDF_2008 = TEST_DATA / "2008-migrant-worker-protection-strategy-evaluation.pdf"
+
+
+def make_pdf(path: Path, pages: list[str], *, header: str | None = None) -> Path:
+    """Write a real PDF with fpdf2: one text page per entry, optional running header."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for number, text in enumerate(pages, 1):
+        pdf.add_page()
+        if header:
+            pdf.cell(0, 8, header, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, text)
+        pdf.set_auto_page_break(False)
+        pdf.set_y(-15)
+        pdf.cell(0, 8, str(number), align="C")
+        pdf.set_auto_page_break(True, margin=20)
+    pdf.output(str(path))
+    return path
+
+
+def make_image_only_pdf(path: Path) -> Path:
+    """A PDF with drawings and no text, like a scanned report."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 60, style="F")
+    pdf.ellipse(40, 100, 80, 40, style="D")
+    pdf.output(str(path))
+    return path
+
+
+def encrypt_pdf(source: Path, target: Path, password: str) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="AES-256")
+    with target.open("wb") as handle:
+        writer.write(handle)
+    return target

@@ -1,0 +1,26 @@
+"""Embedder, dense index (Chroma), lexical index (SQLite FTS5) and the document catalog."""
+
+from vectorstore.catalog import DocumentCatalog
+from vectorstore.chroma import open_client
+from vectorstore.dense import ChromaDenseIndex, Hit
+from vectorstore.embedder import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from vectorstore.errors import EmbeddingModelError, IndexMismatch, IndexUnavailable, StoreError
+from vectorstore.lexical import Fts5LexicalIndex, fts_query
+from vectorstore.records import DocumentRecord
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "ChromaDenseIndex",
+    "DocumentCatalog",
+    "DocumentRecord",
+    "Embedder",
+    "EmbeddingModelError",
+    "Fts5LexicalIndex",
+    "Hit",
+    "IndexMismatch",
+    "IndexUnavailable",
+    "SentenceTransformerEmbedder",
+    "StoreError",
+    "fts_query",
+    "open_client",
+]

@@ -1,0 +1,172 @@
+"""The dense index: chunks and their embeddings in a Chroma collection (cosine space)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ingest.records import Chunk
+from vectorstore.errors import IndexMismatch
+
+CHUNKS_COLLECTION = "report_chunks"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk found by one of the indexes, with that index's score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata for a chunk (None values are left out: Chroma stores no nulls)."""
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "section": chunk.section,
+        "char_start": chunk.char_start,
+        "char_end": chunk.char_end,
+        "position": chunk.position,
+    }
+    for key in ("year", "page_start", "page_end", "kind"):
+        value = getattr(chunk, key)
+        if value is not None:
+            meta[key] = value
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    """Rebuild a :class:`Chunk` from what a store returned."""
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        source=str(meta["source"]),
+        title=str(meta.get("title") or ""),
+        year=_int_or_none(meta.get("year")),
+        section=str(meta.get("section") or ""),
+        page_start=_int_or_none(meta.get("page_start")),
+        page_end=_int_or_none(meta.get("page_end")),
+        char_start=int(meta.get("char_start") or 0),
+        char_end=int(meta.get("char_end") or 0),
+        position=int(meta.get("position") or 0),
+        text=text,
+        kind=meta.get("kind") or None,
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+class ChromaDenseIndex:
+    """Chunks with our own embeddings in one Chroma collection.
+
+    The collection records the embedding model and dimension it was built with; opening it with
+    another model raises :class:`IndexMismatch` instead of mixing incompatible vectors.
+    """
+
+    def __init__(self, client: Any, model_name: str, name: str = CHUNKS_COLLECTION):
+        self._client = client
+        self.model_name = model_name
+        self.name = name
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            collection = self._client.get_or_create_collection(
+                self.name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self.model_name},
+                embedding_function=None,
+            )
+            built_with = (collection.metadata or {}).get("embedding_model")
+            if built_with and built_with != self.model_name:
+                raise IndexMismatch(
+                    f"the index was built with embedding model '{built_with}' but "
+                    f"'{self.model_name}' is configured; use another index directory or "
+                    "delete this one and ingest again"
+                )
+            self._collection = collection
+        return self._collection
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        """Write chunks in batches no larger than the server accepts."""
+        if len(chunks) != len(embeddings):
+            raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
+        batch = max(1, int(self._client.get_max_batch_size()))
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            self.collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=np.asarray(embeddings[start : start + batch], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        """The ``k`` nearest chunks; the score is the cosine similarity."""
+        if k <= 0 or self.count() == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for chunk_id, text, meta, distance in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            hits.append(Hit(chunk_from_record(chunk_id, text, meta), 1.0 - float(distance)))
+        return hits
+
+    def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        result = self.collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        return [
+            chunk_from_record(i, t, m)
+            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        ]
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """All chunks of one document, in reading order."""
+        result = self.collection.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        chunks = [
+            chunk_from_record(i, t, m)
+            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: c.position)
+
+    def doc_ids(self, page: int = 5000) -> set[str]:
+        """Document ids that have chunks in the collection (scans metadata only)."""
+        found: set[str] = set()
+        for metas in self._scan(page):
+            found.update(str(m["doc_id"]) for m in metas)
+        return found
+
+    def _scan(self, page: int) -> Iterator[list[dict[str, Any]]]:
+        offset = 0
+        while True:
+            result = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            metas = result["metadatas"] or []
+            if not metas:
+                return
+            yield metas
+            offset += len(metas)
+
+    def delete_doc(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})

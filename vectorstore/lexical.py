@@ -1,0 +1,173 @@
+"""The lexical index: SQLite FTS5 with the porter tokenizer and ``bm25()`` ranking.
+
+It is a local cache derived from Chroma (the source of truth), rebuildable at any time.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ingest.records import Chunk
+from vectorstore.dense import Hit
+from vectorstore.errors import IndexUnavailable
+
+_COLUMNS = (
+    "chunk_id", "doc_id", "source", "title", "year", "section", "page_start", "page_end",
+    "char_start", "char_end", "position", "kind", "text",
+)
+_INDEXED = {"title", "section", "text"}
+# bm25() takes one weight per column, in column order: the body counts most.
+_WEIGHTS = ", ".join(
+    {"text": "1.0", "section": "0.5", "title": "0.2"}.get(c, "0.0") for c in _COLUMNS
+)
+_TERM = re.compile(r"\w+", re.UNICODE)
+_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    me more most my no nor not now of off on once only or other our out over own same she should
+    so some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    tell say said report reports""".split()
+)
+
+
+def fts_query(text: str, max_terms: int = 64) -> str:
+    """An FTS5 query that ORs the question's terms, each quoted, so no input is read as
+    FTS5 syntax (``"foo" NEAR( OR *`` is just three words)."""
+    terms: list[str] = []
+    for term in _TERM.findall(text.lower()):
+        if term not in terms:
+            terms.append(term)
+    content = [t for t in terms if t not in _STOPWORDS] or terms
+    return " OR ".join(f'"{t}"' for t in content[:max_terms])
+
+
+class Fts5LexicalIndex:
+    """Chunks in an FTS5 table; one connection per thread."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._conn()  # fail early with a clear message
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30)
+                conn.execute("PRAGMA journal_mode=WAL")
+                columns = ", ".join(c if c in _INDEXED else f"{c} UNINDEXED" for c in _COLUMNS)
+                conn.execute(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5({columns}, "
+                    "tokenize='porter unicode61 remove_diacritics 2')"
+                )
+            except sqlite3.Error as exc:
+                raise IndexUnavailable(f"cannot open the lexical index {self.path}: {exc}") from exc
+            self._local.conn = conn
+        return conn
+
+    def add(self, chunks: Iterable[Chunk]) -> None:
+        rows = [tuple(getattr(c, col) for col in _COLUMNS) for c in chunks]
+        conn = self._conn()
+        with conn:
+            conn.executemany(
+                f"INSERT INTO chunks ({', '.join(_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+                rows,
+            )
+
+    def delete_doc(self, doc_id: str) -> None:
+        conn = self._conn()
+        with conn:
+            conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+
+    def replace_doc(self, doc_id: str, chunks: Sequence[Chunk]) -> None:
+        """Delete a document's rows and add ``chunks`` in one transaction."""
+        conn = self._conn()
+        rows = [tuple(getattr(c, col) for col in _COLUMNS) for c in chunks]
+        with conn:
+            conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            conn.executemany(
+                f"INSERT INTO chunks ({', '.join(_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+                rows,
+            )
+
+    def doc_counts(self) -> dict[str, int]:
+        """Chunks per document id."""
+        rows = self._conn().execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id")
+        return {str(doc_id): int(n) for doc_id, n in rows}
+
+    def count(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        sources: Sequence[str] = (),
+        year_min: int | None = None,
+        year_max: int | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best chunks by BM25; the score is ``-bm25()`` (higher is better)."""
+        match = fts_query(query)
+        if not match or k <= 0:
+            return []
+        sql = [
+            f"SELECT {', '.join(_COLUMNS)}, -bm25(chunks, {_WEIGHTS}) AS score "
+            "FROM chunks WHERE chunks MATCH ?"
+        ]
+        params: list[object] = [match]
+        if doc_ids is not None:
+            sql.append(f"AND doc_id IN ({', '.join('?' for _ in doc_ids) or 'NULL'})")
+            params.extend(doc_ids)
+        if sources:
+            sql.append(f"AND source IN ({', '.join('?' for _ in sources)})")
+            params.extend(sources)
+        if year_min is not None:
+            sql.append("AND CAST(year AS INTEGER) >= ?")
+            params.append(year_min)
+        if year_max is not None:
+            sql.append("AND CAST(year AS INTEGER) <= ?")
+            params.append(year_max)
+        sql.append("ORDER BY bm25(chunks, " + _WEIGHTS + ") LIMIT ?")
+        params.append(k)
+        rows = self._conn().execute(" ".join(sql), params).fetchall()
+        return [Hit(_chunk(row), float(row[-1])) for row in rows]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def _chunk(row: Sequence[object]) -> Chunk:
+    values = dict(zip(_COLUMNS, row, strict=False))
+
+    def opt_int(value: object) -> int | None:
+        return None if value is None else int(value)  # type: ignore[call-overload]
+
+    return Chunk(
+        chunk_id=str(values["chunk_id"]),
+        doc_id=str(values["doc_id"]),
+        source=str(values["source"]),
+        title=str(values["title"] or ""),
+        year=opt_int(values["year"]),
+        section=str(values["section"] or ""),
+        page_start=opt_int(values["page_start"]),
+        page_end=opt_int(values["page_end"]),
+        char_start=int(values["char_start"]),  # type: ignore[call-overload]
+        char_end=int(values["char_end"]),  # type: ignore[call-overload]
+        position=int(values["position"]),  # type: ignore[call-overload]
+        kind=str(values["kind"]) if values["kind"] else None,
+        text=str(values["text"]),
+    )

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint ingest clean
+.PHONY: run test install lint ingest clean bench
 
 run: install
 	$(VENV)/bin/assistant ingest
@@ -30,3 +30,6 @@ lint: install
 
 clean:
 	rm -rf data/index .pytest_cache
+
+bench: install
+	$(PY) bench/foundation.py --write

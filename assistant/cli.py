@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add or update reports in the index")
-    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: data/reports)")
+    ingest.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: data/reports)"
+    )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
 

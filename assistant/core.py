@@ -48,7 +48,8 @@ class Assistant:
         mode: str = "hybrid",
     ) -> list[Passage]:
         """The best passages for ``query``: hybrid (default), ``dense`` or ``lexical``."""
-        return self.retriever.search(query, k or self.settings.top_k, filters, mode)
+        k = self.settings.top_k if k is None else k
+        return self.retriever.search(query, k, filters, mode)
 
     def documents(self) -> list[DocumentRecord]:
         """Every document in the index."""

@@ -69,7 +69,9 @@ class Settings(BaseModel):
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        path = config_file or (Path(env["ASSISTANT_CONFIG"]) if env.get("ASSISTANT_CONFIG") else None)
+        path = config_file
+        if path is None and env.get("ASSISTANT_CONFIG"):
+            path = Path(env["ASSISTANT_CONFIG"])
         if path is not None:
             values.update(_read_toml(path, required=True))
         elif Path("pyproject.toml").is_file():

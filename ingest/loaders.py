@@ -114,7 +114,9 @@ def _load_pdf(
     try:
         page_count = len(reader.pages)
     except FileNotDecryptedError as exc:
-        raise UnreadableDocument(path, "the PDF is encrypted", "set ASSISTANT_PDF_PASSWORD") from exc
+        raise UnreadableDocument(
+            path, "the PDF is encrypted", "set ASSISTANT_PDF_PASSWORD"
+        ) from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise UnreadableDocument(
             path, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})", "re-export the PDF"

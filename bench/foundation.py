@@ -1,0 +1,129 @@
+"""Foundation benchmark: cold ingest, unchanged re-ingest, chunk sizes, retrieval checks by mode
+and search latency on the default corpus. Writes a Markdown section to stdout (and to
+docs/benchmarks.md with --write).
+
+    python bench/foundation.py [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant, Settings  # noqa: E402
+
+REPORTS = ROOT / "data" / "reports"
+CHECKS = yaml.safe_load((ROOT / "tests/data/retrieval_checks.yaml").read_text())["checks"]
+MARK = "<!-- foundation -->"
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        index = Path(tmp) / "index"
+        settings = Settings.load(index_dir=index, env={})
+        started = time.perf_counter()
+        with Assistant(settings) as assistant:
+            report = assistant.ingest([REPORTS])
+            cold = time.perf_counter() - started
+            chunks = [
+                c for r in assistant.documents() for c in assistant.index.dense.doc_chunks(r.doc_id)
+            ]
+            tokens = sorted(assistant.embedder.count_tokens(c.embedding_text()) + 2 for c in chunks)
+            chars = sorted(len(c.text) for c in chunks)
+            modes = {}
+            for mode in ("dense", "lexical", "hybrid"):
+                hits = 0
+                for check in CHECKS:
+                    passages = assistant.search(check["question"], k=5, mode=mode)
+                    hits += any(
+                        p.source == check["source"] and norm(check["quote"]) in norm(p.text)
+                        for p in passages
+                    )
+                modes[mode] = hits
+            assistant.search("warm-up", k=5)
+            latencies = []
+            for check in CHECKS * 3:
+                t = time.perf_counter()
+                assistant.search(check["question"], k=5)
+                latencies.append((time.perf_counter() - t) * 1000)
+        env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index)}
+        reruns = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "assistant.cli", "ingest", str(REPORTS), "--quiet"],
+                check=True, env=env, cwd=ROOT, capture_output=True,
+            )
+            reruns.append(time.perf_counter() - t)
+
+    def q(values: list, p: float) -> float:
+        return values[min(len(values) - 1, int(p * len(values)))]
+
+    latencies.sort()
+    today = date.today().isoformat()
+    lines = [
+        MARK,
+        "## Foundation: ingest and retrieval on the default corpus",
+        "",
+        f"{today} · {machine()} · `python bench/foundation.py --write` (`make bench`)",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| documents / chunks | {report.documents_in_index} / {len(chunks)} |",
+        f"| chunk size, word-pieces incl. context header (min / p50 / p95 / max) | "
+        f"{tokens[0]} / {q(tokens, .5)} / {q(tokens, .95)} / {tokens[-1]} (window 256) |",
+        f"| chunk size, characters (min / p50 / p95 / max) | "
+        f"{chars[0]} / {q(chars, .5)} / {q(chars, .95)} / {chars[-1]} |",
+        f"| cold ingest, model load included | {cold:.1f} s |",
+        f"| re-ingest of the unchanged corpus, whole CLI process (median of 3) | "
+        f"{statistics.median(reruns):.2f} s |",
+        f"| retrieval checks in top 5, dense only | {modes['dense']}/{len(CHECKS)} |",
+        f"| retrieval checks in top 5, lexical only (FTS5 bm25) | "
+        f"{modes['lexical']}/{len(CHECKS)} |",
+        f"| retrieval checks in top 5, hybrid (RRF, k={settings.rrf_k}) | "
+        f"{modes['hybrid']}/{len(CHECKS)} |",
+        f"| hybrid search latency, warm (p50 / p95 of {len(latencies)}) | "
+        f"{q(latencies, .5):.1f} / {q(latencies, .95):.1f} ms |",
+        MARK,
+    ]
+    section = "\n".join(lines)
+    print(section)
+    if args.write:
+        path = ROOT / "docs" / "benchmarks.md"
+        text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+        if MARK in text:
+            head, _, rest = text.partition(MARK)
+            _, _, tail = rest.partition(MARK)
+            text = head + section + tail
+        else:
+            text = text.rstrip() + "\n\n" + section + "\n"
+        path.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

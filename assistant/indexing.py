@@ -119,14 +119,19 @@ class Index:
                 if progress.on_result:
                     progress.on_result(result)
             catalogs: dict[Path, dict[str, DocumentMeta] | IngestError] = {}
-            orphans_collected = False
+            collected = False
+
+            def collect_once() -> None:
+                # Leftovers of an interrupted ingest go before this run's first write.
+                nonlocal collected
+                if not collected:
+                    self.collect_garbage()
+                    collected = True
+
             for number, path in enumerate(files, 1):
                 if progress.on_file:
                     progress.on_file(path, number, len(files))
-                if not orphans_collected and self._needs_write(path):
-                    self.collect_garbage()
-                    orphans_collected = True
-                result = self._ingest_file(path, catalogs, progress)
+                result = self._ingest_file(path, catalogs, progress, collect_once)
                 results.append(result)
                 if progress.on_result:
                     progress.on_result(result)
@@ -139,19 +144,12 @@ class Index:
             documents_in_index=len(records),
         )
 
-    def _needs_write(self, path: Path) -> bool:
-        try:
-            data = read_bytes(path, self.settings.max_file_bytes)
-        except IngestError:
-            return False
-        existing = self.catalog.get(path.name)
-        return existing is None or existing.doc_id != sha256_of(data)
-
     def _ingest_file(
         self,
         path: Path,
         catalogs: dict[Path, dict[str, DocumentMeta] | IngestError],
         progress: IngestProgress,
+        before_write: Callable[[], None],
     ) -> FileResult:
         started = time.perf_counter()
         try:
@@ -206,6 +204,7 @@ class Index:
             if progress.on_chunks:
                 progress.on_chunks(done, len(chunks))
 
+        before_write()
         vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
         self.dense.upsert(chunks, vectors)
         self.lexical.replace_doc(doc_id, chunks)

@@ -73,14 +73,9 @@ class Fts5LexicalIndex:
         return conn
 
     def add(self, chunks: Iterable[Chunk]) -> None:
-        rows = [tuple(getattr(c, col) for col in _COLUMNS) for c in chunks]
         conn = self._conn()
         with conn:
-            conn.executemany(
-                f"INSERT INTO chunks ({', '.join(_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
-                rows,
-            )
+            _insert(conn, chunks)
 
     def delete_doc(self, doc_id: str) -> None:
         conn = self._conn()
@@ -90,14 +85,9 @@ class Fts5LexicalIndex:
     def replace_doc(self, doc_id: str, chunks: Sequence[Chunk]) -> None:
         """Delete a document's rows and add ``chunks`` in one transaction."""
         conn = self._conn()
-        rows = [tuple(getattr(c, col) for col in _COLUMNS) for c in chunks]
         with conn:
             conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-            conn.executemany(
-                f"INSERT INTO chunks ({', '.join(_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
-                rows,
-            )
+            _insert(conn, chunks)
 
     def doc_counts(self) -> dict[str, int]:
         """Chunks per document id."""
@@ -148,6 +138,15 @@ class Fts5LexicalIndex:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+_INSERT = (
+    f"INSERT INTO chunks ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+)
+
+
+def _insert(conn: sqlite3.Connection, chunks: Iterable[Chunk]) -> None:
+    conn.executemany(_INSERT, [tuple(getattr(c, col) for col in _COLUMNS) for c in chunks])
 
 
 def _chunk(row: Sequence[object]) -> Chunk:

@@ -156,7 +156,11 @@ class Index:
             data = read_bytes(path, self.settings.max_file_bytes)
             doc_id = sha256_of(data)
             existing = self.catalog.get(path.name)
-            if existing is not None and existing.doc_id == doc_id:
+            if (
+                existing is not None
+                and existing.doc_id == doc_id
+                and not _meta_changed(existing, self._catalog_meta(path, catalogs))
+            ):
                 return FileResult(
                     str(path), path.name, "unchanged", existing.chunks, doc_id,
                     seconds=time.perf_counter() - started,
@@ -222,7 +226,9 @@ class Index:
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
         )
-        if existing is not None:
+        if existing is not None and existing.doc_id != doc_id:
+            # Same bytes with new catalog metadata keep their chunk ids: the upsert above
+            # overwrote them, so there is nothing old to delete.
             self.dense.delete_doc(existing.doc_id)
             self.lexical.delete_doc(existing.doc_id)
         self.refresh()
@@ -265,3 +271,11 @@ class Index:
 
     def close(self) -> None:
         self.lexical.close()
+
+
+def _meta_changed(record: DocumentRecord, meta: DocumentMeta | None) -> bool:
+    """Has the catalog file changed a document's title, year or kind since it was ingested?"""
+    if meta is None:
+        return False
+    pairs = ((meta.title, record.title), (meta.year, record.year), (meta.kind, record.kind))
+    return any(new not in (None, "") and new != old for new, old in pairs)

@@ -25,7 +25,7 @@ _WEIGHTS = ", ".join(
     {"text": "1.0", "section": "0.5", "title": "0.2"}.get(c, "0.0") for c in _COLUMNS
 )
 _TERM = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers him his how i if in into is it its itself just
@@ -43,7 +43,7 @@ def fts_query(text: str, max_terms: int = 64) -> str:
     for term in _TERM.findall(text.lower()):
         if term not in terms:
             terms.append(term)
-    content = [t for t in terms if t not in _STOPWORDS] or terms
+    content = [t for t in terms if t not in STOPWORDS] or terms
     return " OR ".join(f'"{t}"' for t in content[:max_terms])
 
 
@@ -96,6 +96,20 @@ class Fts5LexicalIndex:
 
     def count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def chunk_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many chunks contain each term, matched as the index matches (porter stems)."""
+        conn = self._conn()
+        counts = {}
+        for term in dict.fromkeys(terms):
+            word = "".join(_TERM.findall(term))
+            if not word:
+                continue
+            row = conn.execute(
+                "SELECT count(*) FROM chunks WHERE chunks MATCH ?", (f'text : "{word}"',)
+            ).fetchone()
+            counts[term] = int(row[0])
+        return counts
 
     def search(
         self,

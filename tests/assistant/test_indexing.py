@@ -63,6 +63,23 @@ def test_changed_file_replaces_its_chunks(tmp_path, fresh):
     assert "Zanzibar" in hits[0].text
 
 
+def test_a_new_catalog_title_updates_the_document_in_place(tmp_path, fresh):
+    folder = _copy(SMALL[:1], tmp_path / "reports")
+    fresh.ingest([folder])
+    old = fresh.documents()[0]
+    (folder / "catalog.yaml").write_text(
+        f"reports:\n  {SMALL[0]}:\n    title: Zanzibar review\n    year: 2031\n"
+    )
+    report = fresh.ingest([folder])
+    assert report.count("replaced") == 1
+    (record,) = fresh.documents()
+    assert (record.doc_id, record.title, record.year) == (old.doc_id, "Zanzibar review", 2031)
+    assert fresh.index.dense.count() == fresh.index.lexical.count() == old.chunks
+    hit = fresh.search("Zanzibar", k=1, mode="dense")[0]
+    assert (hit.title, hit.year) == ("Zanzibar review", 2031)
+    assert fresh.ingest([folder]).count("unchanged") == 1  # and then it is stable
+
+
 def test_delete_removes_document_and_chunks(tmp_path, fresh):
     fresh.ingest([_copy(SMALL, tmp_path / "reports")])
     removed = fresh.delete(SMALL[1])

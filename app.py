@@ -1,8 +1,8 @@
 """Entry point of the main job: build the assistant from settings, bring the index up to date
 with the default corpus, then serve it.
 
-Until the chat UI lands, "serve" means an example search printed to the terminal; pass a query
-to search for something else: ``python app.py "recommendations on statistics"``.
+Until the chat UI lands, "serve" means an example question answered in the terminal; pass a
+question to ask something else: ``python app.py "Who funded the LMPP project?"``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import sys
 
 from assistant import Assistant, Settings
+from assistant.cli import format_answer
 from assistant.errors import EXPECTED_ERRORS
 
-EXAMPLE_QUERY = "What did the 2013 evaluation recommend on labour migration statistics?"
+EXAMPLE_QUERY = "What was the budget of the LMPP project and who funded it?"
 
 
 def main(argv: list[str]) -> int:
@@ -26,11 +27,8 @@ def main(argv: list[str]) -> int:
                     print(f"FAILED {failure.error}", file=sys.stderr)
             print(f"Index: {report.documents_in_index} reports, {report.chunks_in_index} chunks "
                   f"in {settings.index_dir}\n")
-            print(f"Search: {query}\n")
-            for p in assistant.search(query, k=3):
-                page = f"p. {p.page}, " if p.page else ""
-                print(f"[{p.rank}] {p.title} ({p.year}) · {p.source}\n    {page}{p.section}")
-                print(f"    {p.text[:300].replace(chr(10), ' ')}…\n")
+            print(f"Question: {query}\n")
+            print(format_answer(assistant.ask(query)))
     except EXPECTED_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, search, docs, delete.
+"""The ``assistant`` command: ingest, search, ask, docs, delete.
 
 Errors become one clear line on stderr and a non-zero exit: 1 when something failed, 2 for
 bad usage or settings.
@@ -43,6 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--year", help="a year or a range such as 2008-2013")
     search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     search.add_argument("--json", action="store_true", help="print the passages as JSON")
+
+    ask = commands.add_parser(
+        "ask", help="answer a question with cited passages (or say the reports do not)"
+    )
+    ask.add_argument(
+        "question", help="the question; `-` reads one question per line from standard input "
+        "and writes one JSON answer record per line"
+    )
+    ask.add_argument("--json", action="store_true", help="print the answer record as JSON")
+    ask.add_argument("--mode", choices=("extractive", "llm"), default=None,
+                     help="answer mode (default: extractive, or ASSISTANT_ANSWER_MODE)")
+    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default 8)")
+    ask.add_argument("--source", action="append", default=[], help="only this report (repeat)")
+    ask.add_argument("--year", help="a year or a range such as 2008-2013")
 
     docs = commands.add_parser("docs", help="list the documents in the index")
     docs.add_argument("--json", action="store_true")
@@ -161,6 +175,57 @@ def _pages(start: int | None, end: int | None) -> str:
     return f"p. {start} · " if end in (None, start) else f"pp. {start}-{end} · "
 
 
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.records import Filters
+
+    filters = Filters.of(sources=args.source, years=args.year)
+    with _assistant(settings) as assistant:
+        if args.question == "-":
+            return _ask_lines(assistant, sys.stdin, filters, args)
+        answer = assistant.ask(args.question, filters=filters, mode=args.mode, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return EXIT_OK
+
+
+def _ask_lines(assistant: Any, stream: Any, filters: Any, args: argparse.Namespace) -> int:
+    """One question per input line, one JSON record per output line; a bad question gets a
+    record with an ``error`` and the rest go on."""
+    failed = 0
+    for number, line in enumerate(stream, 1):
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            record = assistant.ask(question, filters=filters, mode=args.mode, k=args.k).to_dict()
+        except QueryError as exc:
+            failed += 1
+            record = {"question": question, "line": number, "error": str(exc)}
+            print(f"error: line {number}: {exc}", file=sys.stderr)
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def format_answer(answer: Any) -> str:
+    """The answer for a terminal: the text, then each citation with report, page, section
+    and the supporting sentence."""
+    lines = [answer.answer, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {c.title} ({c.year or 'n.d.'}) · {c.source}")
+            lines.append(f"    {_pages(c.page, c.page_end)}{c.section or '(untitled section)'}")
+            quote = textwrap.shorten(c.quote.replace("\n", " "), 300, placeholder=" …")
+            lines.append(textwrap.indent(textwrap.fill(f"“{quote}”", 92), "    "))
+    if answer.removed:
+        lines.append("")
+        lines.append(f"({len(answer.removed)} unsupported sentence(s) or citation(s) removed; "
+                     "--json shows them)")
+    return "\n".join(lines).rstrip()
+
+
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     with _assistant(settings) as assistant:
         records = assistant.documents()
@@ -184,7 +249,10 @@ def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "docs": cmd_docs, "delete": cmd_delete}
+_COMMANDS = {
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "docs": cmd_docs,
+    "delete": cmd_delete,
+}
 
 
 if __name__ == "__main__":

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answering import AnswerEvent, AnswerPipeline
 from assistant.errors import DocumentNotFound
 from assistant.indexing import Index, IngestProgress
-from assistant.records import Filters, IngestReport, Passage
+from assistant.records import Answer, Filters, IngestReport, Passage
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from vectorstore import DocumentRecord, Embedder, SentenceTransformerEmbedder
 
 
 class Assistant:
-    """Ingest reports, search them, list and delete documents.
+    """Ingest reports, search them, answer questions, list and delete documents.
 
     Heavy parts are injected or built lazily: the embedding model loads on the first embedding,
     never at construction; tests can hand in their own ``embedder`` and Chroma ``client``.
@@ -27,11 +28,15 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         client: Any = None,
+        chat_model: Any = None,
     ):
         self.settings = settings or Settings.load()
         self.embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding_model)
         self.index = Index(self.settings, self.embedder, client)
         self.retriever = HybridRetriever(self.index)
+        self.answers = AnswerPipeline(
+            self.settings, self.retriever, self.embedder, self.index.lexical, chat_model
+        )
 
     def ingest(
         self, paths: Sequence[Path | str] | None = None, progress: IngestProgress | None = None
@@ -50,6 +55,35 @@ class Assistant:
         """The best passages for ``query``: hybrid (default), ``dense`` or ``lexical``."""
         k = self.settings.top_k if k is None else k
         return self.retriever.search(query, k, filters, mode)
+
+    def ask(
+        self,
+        question: str,
+        history: Any = None,
+        filters: Filters | None = None,
+        *,
+        mode: str | None = None,
+        k: int | None = None,
+    ) -> Answer:
+        """Answer ``question`` with checked citations, or refuse (``answerable: false``).
+
+        ``history``: earlier turns (``[{"role", "content"}]`` or ``[(question, answer)]``), used
+        to make a follow-up standalone. ``mode``: ``extractive`` (default) or ``llm``.
+        """
+        return self.answers.ask(question, history, filters, mode, k)
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Any = None,
+        filters: Filters | None = None,
+        *,
+        mode: str | None = None,
+        k: int | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Like :meth:`ask`, yielding the passages, the LLM's draft as it is written and the
+        checked answer (the last event)."""
+        return self.answers.stream(question, history, filters, mode, k)
 
     def documents(self) -> list[DocumentRecord]:
         """Every document in the index."""

@@ -144,3 +144,74 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "files": [asdict(r) for r in self.results],
         }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited passage: where it is, the sentence(s) that support the answer, the passage."""
+
+    n: int  # the number of the ``[n]`` marker in the answer
+    passage: int  # rank of the passage in ``Answer.passages``
+    chunk_id: str
+    source: str
+    title: str
+    year: int | None
+    page: int | None
+    page_end: int | None
+    section: str
+    quote: str  # the passage sentence that best supports the cited answer text
+    quotes: tuple[str, ...]  # every supporting sentence, in passage order
+    spans: tuple[tuple[int, int], ...]  # offsets of ``quotes`` in ``text``, to highlight
+    text: str  # the whole passage
+    support: float  # the weakest support score among the sentences citing this passage
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["quotes"] = list(self.quotes)
+        data["spans"] = [list(span) for span in self.spans]
+        return data
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What the citation check took out of a draft answer, and why."""
+
+    kind: str  # "sentence" (dropped) or "citation" (marker removed from a kept sentence)
+    text: str  # the sentence as drafted
+    citation: int | None  # the marker number, for kind "citation"
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer record (DESIGN.md): the same shape in Python, the CLI's JSON and REST."""
+
+    question: str
+    standalone_question: str
+    answer: str
+    answerable: bool
+    mode: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    evidence: float  # answerability score of the retrieved passages (0..1)
+    threshold: float  # refusal threshold in force: evidence below it means a refusal
+    removed: tuple[Removal, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "evidence": round(self.evidence, 4),
+            "threshold": self.threshold,
+            "removed": [r.to_dict() for r in self.removed],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.errors import QueryError
 from assistant.indexing import Index
 from assistant.records import Filters, Passage
@@ -54,9 +56,15 @@ class HybridRetriever:
         return query
 
     def search(
-        self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
     ) -> list[Passage]:
-        """The ``k`` best passages for ``query`` within ``filters``."""
+        """The ``k`` best passages for ``query`` within ``filters`` (``query_vector``: the
+        query's embedding, when the caller has it already)."""
         query = self.validate(query, k)
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
@@ -70,7 +78,9 @@ class HybridRetriever:
         dense: list[Hit] = []
         lexical: list[Hit] = []
         if mode in ("hybrid", "dense"):
-            vector = self.index.embedder.embed_query(query)
+            vector = (
+                self.index.embedder.embed_query(query) if query_vector is None else query_vector
+            )
             dense = self.index.dense.query(vector, depth, where={"doc_id": {"$in": allowed}})
         if mode in ("hybrid", "lexical"):
             lexical = self.index.lexical.search(query, depth, doc_ids=allowed)

@@ -7,13 +7,15 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
+#: Default refusal threshold on the answerability score (0..1), measured on our own question set.
+REFUSAL_THRESHOLD = 0.39
 _ENV_FIELDS = {
     "INDEX_DIR": "index_dir",
     "REPORTS_DIR": "reports_dir",
@@ -25,6 +27,16 @@ _ENV_FIELDS = {
     "CHROMA_HOST": "chroma_host",
     "CHROMA_PORT": "chroma_port",
     "TOP_K": "top_k",
+    "ANSWER_MODE": "answer_mode",
+    "ANSWER_SENTENCES": "answer_sentences",
+    "ANSWER_PASSAGES": "answer_passages",
+    "REFUSAL_THRESHOLD": "refusal_threshold",
+    "LLM": "llm",
+    "LLM_BASE_URL": "llm_base_url",
+    "LLM_API_KEY": "llm_api_key",
+    "LLM_TEMPERATURE": "llm_temperature",
+    "LLM_TIMEOUT_S": "llm_timeout_s",
+    "PROMPTS_DIR": "prompts_dir",
 }
 
 
@@ -53,6 +65,24 @@ class Settings(BaseModel):
         "on top-5 retrieval checks; see docs/benchmarks.md)"
     )
     max_query_chars: int = Field(2000, ge=10)
+    answer_mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive (offline, no model) or llm (needs `llm`)"
+    )
+    answer_passages: int = Field(
+        8, ge=1, le=50, description="passages retrieved for an answer (the answer cites some)"
+    )
+    answer_sentences: int = Field(4, ge=1, le=10, description="most sentences in an answer")
+    refusal_threshold: float = Field(
+        REFUSAL_THRESHOLD, ge=0.0, le=1.0,
+        description="answerability below this means the reports do not answer the question "
+        "(measured on tests/data/answer_checks.yaml; see docs/answers.md)",
+    )
+    llm: str | None = Field(None, description="chat model as provider:model, e.g. openai:MODEL")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible server URL")
+    llm_api_key: SecretStr | None = None
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_timeout_s: float = Field(120.0, gt=0)
+    prompts_dir: Path | None = Field(None, description="prompt templates (default: prompts/)")
 
     @classmethod
     def load(
@@ -105,8 +135,9 @@ class Settings(BaseModel):
     def describe(self) -> dict[str, Any]:
         """Settings as plain values, secrets hidden."""
         data = self.model_dump(mode="json")
-        if data.get("pdf_password"):
-            data["pdf_password"] = "***"
+        for secret in ("pdf_password", "llm_api_key"):
+            if data.get(secret):
+                data[secret] = "***"
         return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"
@@ -49,3 +50,14 @@ def encrypt_pdf(source: Path, target: Path, password: str) -> Path:
     with target.open("wb") as handle:
         writer.write(handle)
     return target
+
+
+def passage(rank: int, text: str, section: str = "Findings") -> Any:
+    """A hand-made passage for tests of answering and checking."""
+    from assistant.records import Passage
+
+    return Passage(
+        rank=rank, chunk_id=f"c{rank}", doc_id="d", source="r.md", title="A report", year=2009,
+        section=section, page=rank + 10, page_end=None, score=0.1, dense_score=0.5,
+        lexical_score=None, text=text, char_start=0, char_end=len(text),
+    )

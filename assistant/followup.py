@@ -1,0 +1,130 @@
+"""Chat history and follow-up questions.
+
+A follow-up ("and who funded it?") is turned into a standalone question before retrieval. In LLM
+mode the model rewrites it (``prompts/condense_*``); in extractive mode :func:`condense` does it
+without a model: when the question leans on the conversation (a pronoun or "this/that", an
+opening "and"/"what about", or almost no content words of its own), the content words of the
+previous standalone question are added to it as context. Each earlier user turn is condensed the
+same way first, so a chain of follow-ups keeps its topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.errors import QueryError
+from assistant.text import content_terms, strip_markers, words
+from vectorstore.lexical import STOPWORDS
+
+_OPENS_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|so|then|what about|how about|what else)\b", re.IGNORECASE
+)
+_REFERS_BACK = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|there|he|she|him|his|her|"
+    r"the same|such|former|latter)\b",
+    re.IGNORECASE,
+)
+_LEADING_JOINER = re.compile(r"^\s*(and|but|also|so|then)\s*,?\s+", re.IGNORECASE)
+_QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how many much was were is are did does do".split()
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" | "assistant"
+    content: str
+
+
+def normalise_history(history: Any) -> list[Turn]:
+    """Accept the history shapes front ends send and return plain turns.
+
+    Shapes: ``[{"role", "content"}]`` (OpenAI / Gradio 6 messages, where ``content`` may be a
+    list of ``{"type": "text", "text"}`` parts), ``[(user, assistant), ...]`` pairs, or a list of
+    strings (earlier user questions).
+    """
+    if history is None:
+        return []
+    if not isinstance(history, Sequence) or isinstance(history, str):
+        raise QueryError("history must be a list of messages ({role, content}) or of pairs")
+    turns: list[Turn] = []
+    for position, item in enumerate(history):
+        if isinstance(item, str):
+            turns.append(Turn("user", item))
+        elif isinstance(item, dict) and "role" in item:
+            role = str(item["role"])
+            if role not in ("user", "assistant", "system"):
+                raise QueryError(f"history item {position}: unknown role {role!r}")
+            if role != "system":
+                turns.append(Turn(role, _text(item.get("content"), position)))
+        elif isinstance(item, Sequence) and len(item) == 2:
+            user, bot = item
+            if user:
+                turns.append(Turn("user", _text(user, position)))
+            if bot:
+                turns.append(Turn("assistant", _text(bot, position)))
+        else:
+            raise QueryError(
+                f"history item {position} is neither a message ({{role, content}}) nor a "
+                f"(question, answer) pair: {item!r:.80}"
+            )
+    return turns
+
+
+def _text(content: Any, position: int) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, Sequence):
+        return " ".join(_text(part, position) for part in content)
+    raise QueryError(f"history item {position}: content must be text, got {type(content)}")
+
+
+def leans_on_context(question: str) -> bool:
+    """Does the question need the conversation to make sense? Yes when it opens like a
+    follow-up ("and ...", "what about ..."), has at most one content word, or refers back
+    ("it", "they", "that") with at most three content words of its own."""
+    own = len(content_terms(question))
+    if _OPENS_FOLLOW_UP.search(question) or own <= 1:
+        return True
+    return bool(_REFERS_BACK.search(question)) and own <= 3
+
+
+def topic_words(question: str) -> list[str]:
+    """The question's own words minus question words and stopwords, in order."""
+    out: list[str] = []
+    for word in words(question):
+        if word in STOPWORDS or word in _QUESTION_WORDS or word in out:
+            continue
+        out.append(word)
+    return out
+
+
+def condense_one(question: str, previous: str | None) -> str:
+    """``question`` made standalone using the previous standalone question."""
+    question = " ".join(question.split())
+    if not previous or not leans_on_context(question):
+        return question
+    own = set(content_terms(question))
+    context = [w for w in topic_words(strip_markers(previous)) if content_terms(w)
+               and content_terms(w)[0] not in own]
+    if not context:
+        return question
+    body = _LEADING_JOINER.sub("", question)
+    body = body[:1].upper() + body[1:]
+    return f"{body} (context: {' '.join(context)})"
+
+
+def condense(question: str, history: Sequence[Turn]) -> str:
+    """The standalone form of ``question`` after the user turns of ``history``."""
+    previous: str | None = None
+    for turn in history:
+        if turn.role == "user" and turn.content.strip():
+            previous = condense_one(turn.content, previous)
+    return condense_one(question, previous)

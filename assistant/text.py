@@ -1,0 +1,107 @@
+"""Small text tools shared by the answerers and the citation check: content terms with a light
+stemmer, the numbers a sentence states, and citation markers."""
+
+from __future__ import annotations
+
+import re
+
+from vectorstore.lexical import STOPWORDS
+
+# Question words and fillers that say nothing about the topic.
+_FILLER = frozenset(
+    """which whom whose what when where who why how many much also did does according
+    ilo evaluation evaluations please give list explain describe mention mentioned
+    find found show shows say says""".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+#: ``[1]``, ``[2, 3]``, ``[1][4]``: the markers that cite passages.
+MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match "funded" with "funding", "workers" with
+    "worker"; not a linguistic stemmer."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) <= 3 or w[0].isdigit():
+        return w
+    for suffix, repl in (
+        ("ational", "ate"), ("ations", "ate"), ("ation", "ate"), ("ities", "ity"),
+        ("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
+        ("es", "e"), ("s", ""),
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix == "s" and w.endswith(("ss", "us", "is")):
+                return w
+            return w[: len(w) - len(suffix)] + repl
+    return w
+
+
+def words(text: str) -> list[str]:
+    """Words of ``text`` in order, lower-cased; numbers keep their inner commas and points."""
+    return [m.group(0).lower() for m in _WORD.finditer(MARKER.sub(" ", text))]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content terms of ``text``, first occurrence order, stopwords dropped."""
+    return list(content_words(text))
+
+
+def content_words(text: str) -> dict[str, str]:
+    """Stemmed content term -> the first word of ``text`` that gave it."""
+    out: dict[str, str] = {}
+    for word in words(text):
+        if word in STOPWORDS or word in _FILLER:
+            continue
+        if len(word) < 2 and not word.isdigit():
+            continue
+        term = stem(normalise_number(word) if word[0].isdigit() else word)
+        out.setdefault(term, word)
+    return out
+
+
+def key_terms(text: str) -> dict[str, str]:
+    """Terms that name a specific thing (capitalised words past the first, acronyms, numbers),
+    stem -> word. A question about one is unanswerable when the passages never mention it."""
+    out: dict[str, str] = {}
+    for index, match in enumerate(_WORD.finditer(MARKER.sub(" ", text))):
+        word = match.group(0)
+        lower = word.lower()
+        if lower in STOPWORDS or lower in _FILLER:
+            continue
+        if word[0].isdigit() or (index > 0 and word[0].isupper()) or (
+            len(word) > 1 and word.isupper()
+        ):
+            out.setdefault(stem(normalise_number(lower) if word[0].isdigit() else lower), word)
+    return out
+
+
+def normalise_number(token: str) -> str:
+    """``2,580,649`` -> ``2580649``; ``3.`` -> ``3``; keeps decimals."""
+    token = token.replace(",", "").rstrip(".")
+    return token
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers ``text`` states (years, amounts, counts), normalised; citation markers
+    and list numbering ("1.", "(ii)") are not counted."""
+    text = MARKER.sub(" ", text)
+    text = re.sub(r"^\s*(?:\d+[.)]|\(?[ivx]+\.?\))\s+", " ", text, flags=re.MULTILINE)
+    return {normalise_number(m.group(0)) for m in _NUMBER.finditer(text)}
+
+
+def markers(text: str) -> list[int]:
+    """Citation numbers in ``text`` in order of appearance (duplicates kept once)."""
+    out: dict[int, None] = {}
+    for match in MARKER.finditer(text):
+        for part in re.split(r"\s*[,;]\s*", match.group(1)):
+            out[int(part)] = None
+    return list(out)
+
+
+def strip_markers(text: str) -> str:
+    """``text`` without citation markers and the spaces they leave."""
+    text = MARKER.sub("", text)
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()

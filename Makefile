@@ -33,3 +33,4 @@ clean:
 
 bench: install
 	$(PY) bench/foundation.py --write
+	$(PY) bench/answers.py --write

@@ -80,9 +80,7 @@ def main() -> int:
             )
             reruns.append(time.perf_counter() - t)
 
-    def q(values: list, p: float) -> float:
-        return values[min(len(values) - 1, int(p * len(values)))]
-
+    q = quantile
     latencies.sort()
     today = date.today().isoformat()
     lines = [
@@ -110,19 +108,35 @@ def main() -> int:
         f"{q(latencies, .5):.1f} / {q(latencies, .95):.1f} ms |",
         MARK,
     ]
+    publish(MARK, lines, args.write)
+    return 0
+
+
+def publish(mark: str, lines: list[str], write: bool) -> None:
+    """Print a section; with ``write``, put it in docs/benchmarks.md too."""
     section = "\n".join(lines)
     print(section)
-    if args.write:
-        path = ROOT / "docs" / "benchmarks.md"
-        text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-        if MARK in text:
-            head, _, rest = text.partition(MARK)
-            _, _, tail = rest.partition(MARK)
-            text = head + section + tail
-        else:
-            text = text.rstrip() + "\n\n" + section + "\n"
-        path.write_text(text)
-    return 0
+    if write:
+        write_section(mark, section)
+
+
+def quantile(values: list, p: float) -> float:
+    """The value at share ``p`` of the sorted values (nearest rank)."""
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))]
+
+
+def write_section(mark: str, section: str) -> None:
+    """Replace the section between two ``mark`` lines of docs/benchmarks.md (or append it)."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if mark in text:
+        head, _, rest = text.partition(mark)
+        _, _, tail = rest.partition(mark)
+        text = head + section + tail
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""Answer benchmark: extractive answers on our own question set (tests/data/answer_checks.yaml)
+over the default corpus: expected facts, citations passing the check, refusal rates, and
+latency (retrieval included) with the model loaded. Writes a Markdown section to stdout (and to
+docs/benchmarks.md with --write).
+
+    python bench/answers.py [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from foundation import machine, publish, quantile  # noqa: E402
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.text import markers  # noqa: E402
+
+CHECKS = yaml.safe_load((ROOT / "tests/data/answer_checks.yaml").read_text())["questions"]
+MARK = "<!-- answers -->"
+
+
+def run_pass(assistant: Assistant) -> tuple[list[float], list]:
+    latencies, answers = [], []
+    for check in CHECKS:
+        started = time.perf_counter()
+        answers.append(assistant.ask(check["question"]))
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies, answers
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.load(index_dir=Path(tmp) / "index", env={})
+        with Assistant(settings) as assistant:
+            assistant.ingest([ROOT / "data" / "reports"])
+            assistant.ask("What is the ILO?")  # load the model; not one of the checks
+            first, answers = run_pass(assistant)  # sentence vectors computed as needed
+            second, _ = run_pass(assistant)  # sentence vectors cached from the first pass
+    answerable = [(c, a) for c, a in zip(CHECKS, answers, strict=True) if c["answerable"]]
+    unanswerable = [(c, a) for c, a in zip(CHECKS, answers, strict=True) if not c["answerable"]]
+    facts = sum(
+        a.answerable and all(k.lower() in a.answer.lower() for k in c["keywords"])
+        for c, a in answerable
+    )
+    kept = sum(len(markers(line)) for _, a in answerable for line in a.answer.splitlines()
+               if a.answerable)
+    dropped = sum(1 for _, a in answerable for r in a.removed if r.kind == "citation") + sum(
+        1 for _, a in answerable for r in a.removed
+        if r.kind == "sentence" and r.reason == "cites no passage"
+    )
+    false_refusals = sum(not a.answerable for _, a in answerable)
+    true_refusals = sum(not a.answerable for _, a in unanswerable)
+    low = min(a.evidence for _, a in answerable)
+    high = max(a.evidence for _, a in unanswerable)
+
+    q = quantile
+    retrieve = [a.timings_ms["retrieve"] for a in answers]
+    lines = [
+        MARK,
+        "## Answers: extractive mode on our own question set",
+        "",
+        f"{date.today().isoformat()} · {machine()} · `python bench/answers.py --write` "
+        "(`make bench`)",
+        "",
+        f"{len(answerable)} answerable and {len(unanswerable)} unanswerable questions from "
+        "`tests/data/answer_checks.yaml`, written from the reports in our own words. Refusal "
+        f"threshold {settings.refusal_threshold}.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| answers stating every expected fact | {facts}/{len(answerable)} |",
+        f"| citations passing the check | {kept}/{kept + dropped} |",
+        f"| refused, answerable questions (false refusals) | "
+        f"{false_refusals}/{len(answerable)} |",
+        f"| refused, unanswerable questions | {true_refusals}/{len(unanswerable)} |",
+        f"| answerability: lowest answerable / highest unanswerable | {low:.3f} / {high:.3f} |",
+        f"| extractive answer latency, retrieval included, first pass (p50 / p95 of "
+        f"{len(first)}) | {q(first, .5):.0f} / {q(first, .95):.0f} ms |",
+        f"| the same, second pass (sentence vectors cached) | "
+        f"{q(second, .5):.0f} / {q(second, .95):.0f} ms |",
+        f"| of which retrieval (p50) | {q(retrieve, .5):.0f} ms |",
+        MARK,
+    ]
+    publish(MARK, lines, args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.records import Passage
-from assistant.text import content_terms, content_words, key_terms, words
+from assistant.text import content_terms, content_words, key_phrases, key_terms, words
 from ingest.sentences import split_sentences
 from vectorstore import Embedder
 
@@ -239,14 +239,23 @@ class EvidenceScorer:
         scored.sort(key=lambda s: -s.score)
         keys = key_terms(question)
         missing = [t for t in keys if t not in context_terms]
+        # A multi-word name counts as missing when no passage has it as a phrase, even if each
+        # word appears somewhere ("Safe and Fair", "Domestic Workers Convention").
+        texts = " ".join(
+            " ".join(f"{p.title} {p.section} {p.text}".lower().split()) for p in passages
+        )
+        phrases = {
+            phrase: sum(weights.get(t, 1.0) for t in content_terms(phrase))
+            for phrase in key_phrases(question)
+        }
+        absent = [p for p in phrases if " ".join(p.lower().split()) not in texts]
         best = scored[0].score if scored else 0.0
-        if missing:
-            share = sum(weights.get(t, 1.0) for t in missing) / sum(
-                weights.get(t, 1.0) for t in keys
-            )
-            best *= 1.0 - MISSING_KEY_PENALTY * share
+        total = sum(weights.get(t, 1.0) for t in keys) + sum(phrases.values())
+        lost = sum(weights.get(t, 1.0) for t in missing) + sum(phrases[p] for p in absent)
+        if total and lost:
+            best *= 1.0 - MISSING_KEY_PENALTY * lost / total
         return Evidence(
-            question, weights, tuple(scored), tuple(keys[t] for t in missing),
+            question, weights, tuple(scored), tuple([keys[t] for t in missing] + absent),
             max(0.0, min(1.0, best)),
         )
 

@@ -62,6 +62,25 @@ def content_words(text: str) -> dict[str, str]:
     return out
 
 
+_NAME_WORD = r"(?:[A-Z][\w'’-]*|[A-Z]{2,})"
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|for|on|the)\s+)?{_NAME_WORD})+")
+
+
+def key_phrases(text: str) -> list[str]:
+    """Multi-word names: "Domestic Workers Convention", "Safe and Fair", "UN Women". The first
+    word of the text is left out unless the name goes on after it ("What Safe ..." is not one)."""
+    text = MARKER.sub(" ", text)
+    out = []
+    for match in _NAME.finditer(text):
+        phrase = match.group(0)
+        if match.start() == 0 or text[: match.start()].rstrip().endswith((".", "?", "!")):
+            first, _, rest = phrase.partition(" ")
+            phrase = rest if first.lower() in STOPWORDS | _FILLER else phrase
+        if " " in phrase:
+            out.append(phrase)
+    return out
+
+
 def key_terms(text: str) -> dict[str, str]:
     """Terms that name a specific thing (capitalised words past the first, acronyms, numbers),
     stem -> word. A question about one is unanswerable when the passages never mention it."""

@@ -4,14 +4,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint ingest clean bench
+.PHONY: run test install lint ingest clean bench eval
 
 run: install
 	$(VENV)/bin/assistant ingest
 	$(PY) app.py
 
+# The pytest run includes the question-set gate (tests/assistant/test_eval_gate.py).
 test: install
 	$(PY) -m pytest
+
+# The fixed question set on data/index against the committed baseline (report in build/eval/).
+eval: install
+	$(VENV)/bin/assistant ingest --quiet
+	$(VENV)/bin/assistant eval eval_questions/reports.yaml --baseline eval_questions/baseline.json
 
 install: $(STAMP)
 
@@ -29,7 +35,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf data/index .pytest_cache
+	rm -rf data/index build .pytest_cache
 
 bench: install
 	$(PY) bench/foundation.py --write

@@ -130,7 +130,9 @@ class AnswerPipeline:
 
         clock = time.perf_counter()
         vector = self.embedder.embed_query(standalone)
-        passages = tuple(self.retriever.search(standalone, k, filters, query_vector=vector))
+        passages = tuple(self.retriever.search(
+            standalone, k, filters, self.settings.retrieval_mode, query_vector=vector
+        ))
         timings["retrieve"] = _ms(clock)
         yield AnswerEvent("passages", passages=passages, standalone_question=standalone)
 

@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, search, ask, docs, delete.
+"""The ``assistant`` command: ingest, search, ask, eval, docs, delete.
 
 Errors become one clear line on stderr and a non-zero exit: 1 when something failed, 2 for
 bad usage or settings.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import EXPECTED_ERRORS, ConfigError, QueryError
+from assistant.errors import EXPECTED_ERRORS, ConfigError, EvalSetError, QueryError
 from assistant.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--k", type=int, default=None, help="number of passages (default 5)")
     search.add_argument("--source", action="append", default=[], help="only this report (repeat)")
     search.add_argument("--year", help="a year or a range such as 2008-2013")
-    search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default=None,
+                        help="default: hybrid, or ASSISTANT_RETRIEVAL_MODE")
     search.add_argument("--json", action="store_true", help="print the passages as JSON")
 
     ask = commands.add_parser(
@@ -58,6 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", action="append", default=[], help="only this report (repeat)")
     ask.add_argument("--year", help="a year or a range such as 2008-2013")
 
+    ev = commands.add_parser(
+        "eval", help="run a question set: retrieval, answer and refusal metrics, latency"
+    )
+    ev.add_argument("set", nargs="?", type=Path, help="question set YAML "
+                    "(e.g. eval_questions/reports.yaml)")
+    ev.add_argument("--mode", choices=("extractive", "llm"), default=None)
+    ev.add_argument("--k", type=int, default=None, help="passages per question (default 8)")
+    ev.add_argument("--out", type=Path, default=None,
+                    help="folder for results.json, summary.md, report.html "
+                    "(default build/eval/SET)")
+    ev.add_argument("--baseline", type=Path, help="compare with this results file; exit 1 when "
+                    "a metric drops beyond the file's tolerance")
+    ev.add_argument("--update-baseline", action="store_true",
+                    help="write this run to --baseline (keeping its tolerances)")
+    ev.add_argument("--calibrate", action="store_true", help="fit the refusal threshold on the "
+                    "set with cross-validation and write it to the project's configuration")
+    ev.add_argument("--folds", type=int, default=5, help="cross-validation folds (--calibrate)")
+    ev.add_argument("--config-file", type=Path, default=Path("pyproject.toml"),
+                    help="where --calibrate writes [tool.assistant] (default ./pyproject.toml)")
+    ev.add_argument("--from-feedback", type=Path, metavar="FILE", help="turn thumbs-down answers "
+                    "in a feedback JSONL file into candidate questions (YAML on stdout)")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
+
     docs = commands.add_parser("docs", help="list the documents in the index")
     docs.add_argument("--json", action="store_true")
 
@@ -72,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.load(config_file=args.config, index_dir=args.index)
         return _COMMANDS[args.command](settings, args)
-    except (ConfigError, QueryError) as exc:
+    except (ConfigError, QueryError, EvalSetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except EXPECTED_ERRORS as exc:
@@ -226,6 +250,97 @@ def format_answer(answer: Any) -> str:
     return "\n".join(lines).rstrip()
 
 
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant import evaluation as ev
+
+    if args.from_feedback:
+        from assistant.feedback import candidates, candidates_yaml, read_feedback
+
+        records, problems = read_feedback(args.from_feedback)
+        for problem in problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        items = candidates(records)
+        print(candidates_yaml(items, args.from_feedback), end="")
+        print(f"{len(items)} candidate question(s) from {len(records)} feedback record(s)",
+              file=sys.stderr)
+        return EXIT_OK
+    if args.set is None:
+        raise QueryError(
+            "give a question set (e.g. eval_questions/reports.yaml) or --from-feedback"
+        )
+    if args.update_baseline and not args.baseline:
+        raise QueryError("--update-baseline needs --baseline FILE (where to write it)")
+    qset = ev.load_question_set(args.set)
+    previous = (
+        ev.read_baseline(args.baseline)
+        if args.baseline and (args.baseline.exists() or not args.update_baseline) else None
+    )
+    bar, close = _eval_progress(len(qset.questions), quiet=args.quiet or not sys.stderr.isatty())
+    with _assistant(settings) as assistant:
+        try:
+            run = ev.run_set(assistant, qset, mode=args.mode, k=args.k, progress=bar)
+        finally:
+            close()
+    comparison = ev.compare(run, previous) if previous and not args.update_baseline else None
+    text = ev.describe_comparison(comparison, args.baseline) if comparison else None
+
+    from assistant.eval_report import markdown, write_run
+
+    out = args.out or Path("build") / "eval" / qset.name
+    paths = write_run(run, out, text)
+    print(markdown(run, text), end="")
+    print(f"\nWrote {paths['json']}, {paths['markdown']} and {paths['html']}")
+    if args.update_baseline:
+        import json
+
+        args.baseline.parent.mkdir(parents=True, exist_ok=True)
+        args.baseline.write_text(json.dumps(
+            ev.baseline_document(run, previous), indent=2, ensure_ascii=False
+        ) + "\n", encoding="utf-8")
+        print(f"Baseline written to {args.baseline}")
+    if args.calibrate:
+        _calibrate(run, qset, args)
+    return EXIT_FAILED if comparison is not None and comparison.failed else EXIT_OK
+
+
+def _calibrate(run: Any, qset: Any, args: argparse.Namespace) -> None:
+    from assistant.calibration import calibrate, write_threshold
+
+    answerable = [r.evidence for r in run.results if r.answerable]
+    unanswerable = [r.evidence for r in run.results if not r.answerable]
+    result = calibrate(answerable, unanswerable, folds=args.folds)
+    label = f"{qset.path.name} sha256:{qset.sha256[:16]}"
+    write_threshold(args.config_file, result.threshold, label)
+    print(
+        f"\nCalibrated refusal threshold: {result.threshold} (written to [tool.assistant] in "
+        f"{args.config_file}, set {label})\n"
+        f"{result.folds}-fold cross-validated refusal rates: unanswerable questions refused "
+        f"{result.cv_refusal_tpr:.3f}, answerable questions refused "
+        f"{result.cv_false_refusal_rate:.3f} (fold thresholds "
+        f"{', '.join(str(t) for t in result.fold_thresholds)})\n"
+        f"On the whole set with {result.threshold}: refused {result.fit_refusal_tpr:.3f} of "
+        f"unanswerable, {result.fit_false_refusal_rate:.3f} of answerable (fitted and scored on "
+        "the same questions)"
+    )
+
+
+def _eval_progress(total: int, quiet: bool) -> tuple[Any, Any]:
+    if quiet:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="question", file=sys.stderr, dynamic_ncols=True)
+    passed = 0
+
+    def on_result(result: Any) -> None:
+        nonlocal passed
+        passed += int(result.passed)
+        bar.set_postfix_str(f"passed {passed}")
+        bar.update(1)
+
+    return on_result, bar.close
+
+
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     with _assistant(settings) as assistant:
         records = assistant.documents()
@@ -250,7 +365,8 @@ def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "docs": cmd_docs,
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
+    "docs": cmd_docs,
     "delete": cmd_delete,
 }
 

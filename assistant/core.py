@@ -50,10 +50,11 @@ class Assistant:
         query: str,
         k: int | None = None,
         filters: Filters | None = None,
-        mode: str = "hybrid",
+        mode: str | None = None,
     ) -> list[Passage]:
         """The best passages for ``query``: hybrid (default), ``dense`` or ``lexical``."""
         k = self.settings.top_k if k is None else k
+        mode = mode or self.settings.retrieval_mode
         return self.retriever.search(query, k, filters, mode)
 
     def ask(

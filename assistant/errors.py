@@ -3,7 +3,8 @@
     AssistantError
      ├── ConfigError        a setting has a bad value
      ├── QueryError         a question or search request is invalid (empty, too long, bad k)
-     └── DocumentNotFound   no document with that name in the index
+     ├── DocumentNotFound   no document with that name in the index
+     └── EvalSetError       a question set or baseline file is malformed
     ingest.IngestError      a file could not be read (names the file and page)
     vectorstore.StoreError  the index or the embedding model cannot be used
 """
@@ -28,6 +29,10 @@ class QueryError(AssistantError):
 
 class DocumentNotFound(AssistantError):
     """No document with the given name is in the index."""
+
+
+class EvalSetError(AssistantError):
+    """A question set or baseline file is malformed; the message names the file and item."""
 
 
 #: Every error the library raises on purpose; front ends catch these and nothing broader.

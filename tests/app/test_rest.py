@@ -1,0 +1,139 @@
+"""The app served for real: REST over HTTP, the chat endpoint through gradio_client, and the MCP
+tools through the `mcp` client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from helpers import REPORTS
+
+pytestmark = pytest.mark.server
+
+LMPP = "What was the budget of the LMPP project and who funded it?"
+
+
+def test_health_and_documents(app_server):
+    health = httpx.get(f"{app_server['url']}/healthz").json()
+    assert health["documents"] >= 5 and health["chunks"] > 400  # other tests may upload
+    assert health["embedding_model"] == "all-MiniLM-L6-v2"
+    docs = httpx.get(f"{app_server['url']}/api/documents").json()
+    assert {d["source"] for d in docs} >= {
+        p.name for p in REPORTS.iterdir() if p.suffix in (".md", ".txt")
+    }
+
+
+def test_ask_returns_the_answer_record(app_server):
+    r = httpx.post(f"{app_server['url']}/api/ask", json={"question": LMPP}, timeout=60)
+    assert r.status_code == 200
+    record = r.json()
+    assert record["answerable"] and "2,580,649" in record["answer"]
+    assert any(c["year"] == 2009 and c["quote"] for c in record["citations"])
+    follow = httpx.post(f"{app_server['url']}/api/ask", timeout=60, json={
+        "question": "And who funded it?",
+        "history": [["What was the budget of the LMPP project?", record["answer"]]],
+        "filters": {"sources": ["2009-lmpp-project-final-evaluation.md"]},
+    }).json()
+    assert "LMPP" in follow["standalone_question"].upper()
+    assert {c["source"] for c in follow["citations"]} == {"2009-lmpp-project-final-evaluation.md"}
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
+def test_bad_questions_are_400_with_a_message(app_server, question):
+    r = httpx.post(f"{app_server['url']}/api/ask", json={"question": question}, timeout=30)
+    assert r.status_code == 400
+    assert "query" in r.json()["error"]
+
+
+def test_search_and_schema(app_server):
+    r = httpx.post(f"{app_server['url']}/api/search", timeout=30,
+                   json={"query": "fair recruitment", "k": 3, "filters": {"year_min": 2019}})
+    passages = r.json()["passages"]
+    assert len(passages) == 3 and all(p["year"] >= 2019 for p in passages)
+    assert {"source", "page", "section", "text", "score"} <= set(passages[0])
+    schema = httpx.get(f"{app_server['url']}/openapi.json").json()
+    assert {"/api/ask", "/api/search", "/api/documents", "/api/documents/{source}",
+            "/healthz"} <= set(schema["paths"])
+    bad = httpx.post(f"{app_server['url']}/api/search", json={"k": 3})
+    assert bad.status_code == 422 and "query" in bad.json()["error"]
+
+
+def test_upload_ask_and_delete(app_server):
+    url = app_server["url"]
+    text = ("# Zanzibar seasonal work pilot\n\nThe Zanzibar pilot placed 431 seasonal workers "
+            "with clove farms in 2024, under the Pemba Fair Hiring Charter.\n")
+    r = httpx.post(f"{url}/api/documents", timeout=120,
+                   files={"files": ("../../etc/zanzibar pilot.md", text.encode())})
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["results"]
+    assert result["stored_as"] == "zanzibar pilot.md" and result["status"] == "added"
+    assert not (app_server["index"].parent / "etc").exists()
+    answer = httpx.post(f"{url}/api/ask", timeout=60, json={
+        "question": "How many seasonal workers did the Zanzibar pilot place?"}).json()
+    assert answer["answerable"] and "431" in answer["answer"]
+    assert answer["citations"][0]["source"] == "zanzibar pilot.md"
+    assert httpx.delete(f"{url}/api/documents/zanzibar pilot.md").status_code == 200
+    missing = httpx.delete(f"{url}/api/documents/zanzibar pilot.md")
+    assert missing.status_code == 404 and "no document named" in missing.json()["error"]
+
+
+def test_upload_limits(app_server):
+    url = app_server["url"]
+    wrong = httpx.post(f"{url}/api/documents", files={"files": ("tool.exe", b"MZ\x90\x00")})
+    assert wrong.status_code == 415 and "not a supported type" in wrong.json()["error"]
+    big = httpx.post(f"{url}/api/documents", timeout=60,
+                     files={"files": ("big.txt", b"word " * 300_000)})  # 1.5 MB, limit 1 MB
+    assert big.status_code == 413 and "limit" in big.json()["error"]
+    nul = httpx.post(f"{url}/api/documents", files={"files": ("a\x00b.exe.txt", b"")})
+    (result,) = nul.json()["results"]
+    assert result["stored_as"].endswith(".exe.txt") and "\x00" not in result["stored_as"]
+    assert result["status"] == "failed" and "empty" in result["error"].lower()
+
+
+def test_feedback_is_saved_with_question_answer_and_citations(app_server):
+    url = app_server["url"]
+    record = httpx.post(f"{url}/api/ask", json={"question": LMPP}, timeout=60).json()
+    r = httpx.post(f"{url}/api/feedback", json={"answer": record, "rating": "down",
+                                                "comment": "wrong figure"})
+    assert r.status_code == 200
+    lines = (app_server["index"] / "feedback.jsonl").read_text().splitlines()
+    saved = json.loads(lines[-1])
+    assert saved["rating"] == "down" and saved["question"] == LMPP
+    assert saved["citations"][0]["source"] == "2009-lmpp-project-final-evaluation.md"
+
+
+def test_gradio_client_calls_the_chat_endpoint(app_server):
+    from gradio_client import Client
+
+    client = Client(app_server["url"], verbose=False)
+    chat, sources, _ = client.predict(
+        LMPP, [], [], 2008, 2021, 8, "extractive", api_name="/chat"
+    )
+    assert chat[-1]["role"] == "assistant" and "[1]" in str(chat[-1]["content"])
+    assert "2009" in sources and "PROJECT SUMMARY INFORMATION" in sources
+
+
+def test_mcp_tools_list_and_call(app_server):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def session() -> tuple[list, str, str]:
+        async with streamable_http_client(f"{app_server['url']}/gradio_api/mcp/") as (r, w, _):
+            async with ClientSession(r, w) as s:
+                await s.initialize()
+                tools = (await s.list_tools()).tools
+                names = {t.name: t for t in tools}
+                search = next(n for n in names if n.endswith("search_reports"))
+                ask = next(n for n in names if n.endswith("ask_reports"))
+                found = await s.call_tool(search, {"query": "LMPP budget", "k": 3})
+                answered = await s.call_tool(ask, {"question": LMPP})
+                return tools, found.content[0].text, answered.content[0].text
+
+    tools, found, answered = asyncio.run(session())
+    described = {t.name: t.description or "" for t in tools}
+    assert len(tools) == 2, list(described)
+    assert all("evaluation reports" in d and "page" in d for d in described.values())
+    assert "2009-lmpp-project-final-evaluation.md" in found
+    assert "2,580,649" in answered

@@ -137,3 +137,40 @@ def test_mcp_tools_list_and_call(app_server):
     assert all("evaluation reports" in d and "page" in d for d in described.values())
     assert "2009-lmpp-project-final-evaluation.md" in found
     assert "2,580,649" in answered
+
+
+def test_basic_auth_protects_the_page_and_the_api(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from helpers import ROOT
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "HF_HUB_OFFLINE": "1",
+           "ASSISTANT_AUTH": "staff:s3cret"}
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--index", str(tmp_path / "index"),
+         "--no-ingest"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert httpx.get(f"{url}/api/documents").status_code == 401
+        assert httpx.get(f"{url}/api/documents", auth=("staff", "wrong")).status_code == 401
+        assert httpx.get(f"{url}/api/documents", auth=("staff", "s3cret")).json() == []
+        assert httpx.get(f"{url}/config").status_code == 401  # the page asks for a login
+        login = httpx.post(f"{url}/login", data={"username": "staff", "password": "s3cret"})
+        assert login.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

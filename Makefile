@@ -51,3 +51,4 @@ clean:
 bench: install
 	$(PY) bench/foundation.py --write
 	$(PY) bench/answers.py --write
+	$(PY) bench/server.py --write

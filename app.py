@@ -278,10 +278,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", help="address to bind (default 127.0.0.1, ASSISTANT_HOST)")
     parser.add_argument("--port", type=int, help="port (default 7860, ASSISTANT_PORT)")
     parser.add_argument("--index", type=Path, help="index directory (ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--chroma-url", help="a Chroma server (ASSISTANT_CHROMA_URL)")
     parser.add_argument("--no-ingest", action="store_true", help="serve the index as it is")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.load(host=args.host, port=args.port, index_dir=args.index)
+        settings = Settings.load(
+            host=args.host, port=args.port, index_dir=args.index, chroma_url=args.chroma_url
+        )
         settings.auth_pairs()  # a malformed ASSISTANT_AUTH fails here, not on first login
         service = Service(settings)
         if not args.no_ingest:

@@ -140,9 +140,13 @@ def create_api(service: Service) -> FastAPI:
         return {"status": "saved"}
 
     @api.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        """Index status: documents, chunks, embedding model."""
-        return service.status()
+    def healthz() -> Any:
+        """Index status: documents, chunks, embedding model; 503 when the index (or the
+        Chroma server) cannot be used."""
+        try:
+            return service.status()
+        except StoreError as exc:
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
 
     return api
 

@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--index", type=Path, help="index directory (env ASSISTANT_INDEX_DIR)")
     parser.add_argument("--config", type=Path, help="TOML settings file (env ASSISTANT_CONFIG)")
+    parser.add_argument("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000 "
+                        "(env ASSISTANT_CHROMA_URL); default: the index directory")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add or update reports in the index")
@@ -94,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = Settings.load(config_file=args.config, index_dir=args.index)
+        settings = Settings.load(
+            config_file=args.config, index_dir=args.index, chroma_url=args.chroma_url
+        )
         return _COMMANDS[args.command](settings, args)
     except (ConfigError, QueryError, EvalSetError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -56,26 +56,45 @@ class Index:
         self.settings = settings
         self.embedder = embedder
         if client is None:
-            client = open_client(
-                settings.chroma_path, host=settings.chroma_host, port=settings.chroma_port
-            )
+            server = settings.chroma_server()
+            if server:
+                host, port, https = server
+                client = open_client(host=host, port=port, ssl=https)
+            else:
+                client = open_client(settings.chroma_path)
         self.client = client
         self.dense = ChromaDenseIndex(client, embedder.name)
         self.catalog = DocumentCatalog(client)
         self.lexical = Fts5LexicalIndex(settings.lexical_path)
         self._write_lock = threading.Lock()
         self._records: list[DocumentRecord] | None = None
+        self._fetched_at = 0.0
         self.sync_lexical()
 
     # -- reading -----------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
-        """Catalog records (cached; refreshed after every write)."""
-        if self._records is None:
-            self._records = self.catalog.all()
+        """Catalog records: cached, refreshed after every write of this process and re-read
+        every ``catalog_refresh_s`` seconds. When another process (an app replica, the CLI)
+        has changed the catalog, the local FTS5 cache is brought in line before returning."""
+        stale = time.monotonic() - self._fetched_at > self.settings.catalog_refresh_s
+        if self._records is None or stale:
+            records = self.catalog.all()
+            changed = self._records is not None and _signature(records) != _signature(
+                self._records
+            )
+            self._records = records
+            self._fetched_at = time.monotonic()
+            if changed:
+                self.sync_lexical()
         return list(self._records)
 
+    def check(self) -> None:
+        """Raise IndexUnavailable unless Chroma answers now (a server's heartbeat)."""
+        self.client.heartbeat()
+        self.refresh()
+
     def refresh(self) -> None:
-        """Forget cached catalog records (another process may have written)."""
+        """Forget cached catalog records (this process or another one has written)."""
         self._records = None
 
     # -- consistency -------------------------------------------------------------------------
@@ -279,3 +298,7 @@ def _meta_changed(record: DocumentRecord, meta: DocumentMeta | None) -> bool:
         return False
     pairs = ((meta.title, record.title), (meta.year, record.year), (meta.kind, record.kind))
     return any(new not in (None, "") and new != old for new, old in pairs)
+
+
+def _signature(records: Sequence[DocumentRecord]) -> set[tuple[str, str, int]]:
+    return {(r.source, r.doc_id, r.chunks) for r in records}

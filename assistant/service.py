@@ -85,6 +85,8 @@ class Service:
         return self.assistant.documents()
 
     def status(self) -> dict[str, Any]:
+        """Index health and size; raises IndexUnavailable when Chroma does not answer."""
+        self.assistant.index.check()
         records = self.documents()
         return {
             "status": "ok",
@@ -92,6 +94,10 @@ class Service:
             "chunks": sum(r.chunks for r in records),
             "embedding_model": self.settings.embedding_model,
             "index_dir": str(self.settings.index_dir),
+            "chroma": self.settings.chroma_url or (
+                f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+                if self.settings.chroma_host else "embedded"
+            ),
             "answer_modes": ["extractive", "llm"] if self.settings.llm else ["extractive"],
             "llm": self.settings.llm,
         }

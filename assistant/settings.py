@@ -25,6 +25,8 @@ _ENV_FIELDS = {
     "CHUNK_OVERLAP": "chunk_overlap",
     "PDF_PASSWORD": "pdf_password",
     "MAX_FILE_MB": "max_file_mb",
+    "CHROMA_URL": "chroma_url",
+    "CATALOG_REFRESH_S": "catalog_refresh_s",
     "CHROMA_HOST": "chroma_host",
     "CHROMA_PORT": "chroma_port",
     "TOP_K": "top_k",
@@ -64,6 +66,13 @@ class Settings(BaseModel):
     chunk_overlap: int = Field(40, ge=0, le=200, description="sentence overlap cap, word-pieces")
     pdf_password: SecretStr | None = None
     max_file_mb: float = Field(50.0, gt=0)
+    chroma_url: str | None = Field(
+        None, description="a Chroma server, e.g. http://127.0.0.1:8000, instead of the folder"
+    )
+    catalog_refresh_s: float = Field(
+        5.0, ge=0.0, description="how often the catalog is re-read, so documents another "
+        "process ingested or deleted are seen (and the local FTS5 cache synced)",
+    )
     chroma_host: str | None = Field(None, description="use a Chroma server instead of a folder")
     chroma_port: int = Field(8000, ge=1, le=65535)
     top_k: int = Field(5, ge=1, le=100)
@@ -153,6 +162,24 @@ class Settings(BaseModel):
                                   "several users)")
             pairs.append((user, password))
         return pairs
+
+    def chroma_server(self) -> tuple[str, int, bool] | None:
+        """(host, port, https) of the configured Chroma server, or None for the folder."""
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            parsed = urlparse(self.chroma_url if "://" in self.chroma_url
+                              else f"http://{self.chroma_url}")
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ConfigError(
+                    f"ASSISTANT_CHROMA_URL must look like http://HOST:PORT; got "
+                    f"{self.chroma_url!r}"
+                )
+            https = parsed.scheme == "https"
+            return parsed.hostname, parsed.port or (443 if https else 8000), https
+        if self.chroma_host:
+            return self.chroma_host, self.chroma_port, False
+        return None
 
     @property
     def feedback_path(self) -> Path:

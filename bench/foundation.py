@@ -64,12 +64,7 @@ def main() -> int:
                         for p in passages
                     )
                 modes[mode] = hits
-            assistant.search("warm-up", k=5)
-            latencies = []
-            for check in CHECKS * 3:
-                t = time.perf_counter()
-                assistant.search(check["question"], k=5)
-                latencies.append((time.perf_counter() - t) * 1000)
+            latencies = search_latencies(assistant)
         env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index)}
         reruns = []
         for _ in range(3):
@@ -110,6 +105,17 @@ def main() -> int:
     ]
     publish(MARK, lines, args.write)
     return 0
+
+
+def search_latencies(assistant: Assistant, rounds: int = 3) -> list[float]:
+    """Warm hybrid search latencies (ms) over the retrieval checks, ``rounds`` times each."""
+    assistant.search("warm-up", k=5)
+    latencies = []
+    for check in CHECKS * rounds:
+        started = time.perf_counter()
+        assistant.search(check["question"], k=5)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
 
 
 def publish(mark: str, lines: list[str], write: bool) -> None:

@@ -58,47 +58,10 @@ def corpus(tmp_path_factory, embedder):
 def app_server(tmp_path_factory):
     """`python app.py` started for real on a free 127.0.0.1 port with its own index (the default
     corpus ingested at start-up, as `make run` does), stopped at the end of the session."""
-    import socket
-    import subprocess
-    import sys
-    import time
+    from helpers import start_app, stop_process
 
-    import httpx
-    from helpers import ROOT
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     index = tmp_path_factory.mktemp("app-index")
-    log = (tmp_path_factory.mktemp("app-log") / "app.log").open("w+")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(index),
-        "HF_HUB_OFFLINE": "1", "ASSISTANT_MAX_FILE_MB": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), "--index", str(index)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while True:
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("app.py did not answer /healthz within 240 s")
-        time.sleep(0.5)
+    log = tmp_path_factory.mktemp("app-log") / "app.log"
+    process, url = start_app(index, log, ASSISTANT_MAX_FILE_MB="1")
     yield {"url": url, "index": index, "process": process, "log": log}
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    log.close()
+    stop_process(process)

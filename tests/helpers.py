@@ -61,3 +61,103 @@ def passage(rank: int, text: str, section: str = "Findings") -> Any:
         section=section, page=rank + 10, page_end=None, score=0.1, dense_score=0.5,
         lexical_score=None, text=text, char_start=0, char_end=len(text),
     )
+
+
+class ChromaServer:
+    """A real `chroma run` on 127.0.0.1 (a free port, a temporary path); start, stop, restart."""
+
+    def __init__(self, path: Path, log: Path):
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.path = path
+        self.log = log
+        self.process: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> ChromaServer:
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        chroma = Path(sys.executable).parent / "chroma"
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1",
+             "--port", str(self.port)],
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chroma run exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("chroma run did not answer its heartbeat in time")
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+def start_app(index: Path, log: Path, *extra: str, **env: str) -> tuple[Any, str]:
+    """`python app.py` on a free 127.0.0.1 port; returns (process, url) once /healthz answers
+    (any status: a replica whose Chroma server is down still serves its health endpoint)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--index", str(index), *extra],
+        cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(index.parent),
+             "HF_HUB_OFFLINE": "1", **env},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited: {log.read_text()[-3000:]}")
+        try:
+            httpx.get(f"{url}/healthz", timeout=2)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("app.py did not start in time")
+
+
+def stop_process(process: Any) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

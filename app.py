@@ -54,7 +54,10 @@ def build_ui(service: Service) -> Any:
 
     def years() -> tuple[int, int]:
         found = [r.year for r in service.documents() if r.year]
-        return (min(found), max(found)) if found else (2000, 2030)
+        if not found:
+            return 2000, 2030
+        # a slider needs two different ends, even when every report has the same year
+        return min(found), max(max(found), min(found) + 1)
 
     low, high = years()
     modes = ["extractive", "llm"] if settings.llm else ["extractive"]

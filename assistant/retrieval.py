@@ -43,7 +43,11 @@ class HybridRetriever:
         self.settings = index.settings
 
     def validate(self, query: str, k: int) -> str:
-        if not isinstance(query, str) or not query.strip():
+        """The query cleaned (control characters dropped, spaces collapsed), or QueryError."""
+        if not isinstance(query, str):
+            raise QueryError(f"the query must be text, got {type(query).__name__}")
+        query = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in query)
+        if not query.strip():
             raise QueryError("the query is empty; type a question or some words to search for")
         query = " ".join(query.split())
         if len(query) > self.settings.max_query_chars:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from pathlib import Path
 
 from ingest.errors import FileTooLarge, IngestError, UnreadableDocument, UnsupportedFormat
@@ -127,7 +128,15 @@ def _load_pdf(
     for index in range(page_count):
         number = index + 1
         try:
-            text = reader.pages[index].extract_text() or ""
+            with _PypdfLog() as log:
+                text = reader.pages[index].extract_text() or ""
+            if not text.strip() and log.errors:
+                # pypdf logs (does not raise) for a broken content stream and returns no text
+                failed += 1
+                warnings.append(
+                    f"{path.name}, page {number}: text extraction failed ({log.errors[0]}); "
+                    "page skipped"
+                )
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
                 RecursionError, ZeroDivisionError) as exc:
             # One broken page must not cost the whole document: report it and go on.
@@ -143,6 +152,24 @@ def _load_pdf(
             path, f"text extraction failed on all {page_count} pages", "re-export the PDF"
         )
     return tuple(pages)
+
+
+class _PypdfLog(logging.Handler):
+    """Collects what pypdf logs at warning level or above while it extracts one page."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.errors.append(record.getMessage()[:200])
+
+    def __enter__(self) -> _PypdfLog:
+        logging.getLogger("pypdf").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("pypdf").removeHandler(self)
 
 
 def _decrypt(path: Path, reader: object, password: str | None) -> None:

@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, search, ask, eval, docs, delete.
+"""The ``assistant`` command: ingest, search, ask, eval, doctor, docs, delete.
 
 Errors become one clear line on stderr and a non-zero exit: 1 when something failed, 2 for
 bad usage or settings.
@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--from-feedback", type=Path, metavar="FILE", help="turn thumbs-down answers "
                     "in a feedback JSONL file into candidate questions (YAML on stdout)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    doctor = commands.add_parser(
+        "doctor", help="check the index's health; --repair rebuilds what is derived"
+    )
+    doctor.add_argument("--repair", action="store_true", help="delete orphan chunks, rebuild "
+                        "the FTS5 cache, and rebuild Chroma from the report files if broken")
+    doctor.add_argument("--json", action="store_true")
 
     docs = commands.add_parser("docs", help="list the documents in the index")
     docs.add_argument("--json", action="store_true")
@@ -345,6 +352,22 @@ def _eval_progress(total: int, quiet: bool) -> tuple[Any, Any]:
     return on_result, bar.close
 
 
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.doctor import diagnose, repair
+
+    report = repair(settings) if args.repair else diagnose(settings)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for action in report.repairs:
+            print(f"repaired  {action}")
+        for check in report.checks:
+            print(f"{'ok' if check.ok else 'PROBLEM':<9} {check.name}: {check.detail}")
+        if not report.healthy and not args.repair:
+            print("Run `assistant doctor --repair` to fix what can be fixed.")
+    return EXIT_OK if report.healthy else EXIT_FAILED
+
+
 def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     with _assistant(settings) as assistant:
         records = assistant.documents()
@@ -370,8 +393,7 @@ def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
-    "docs": cmd_docs,
-    "delete": cmd_delete,
+    "doctor": cmd_doctor, "docs": cmd_docs, "delete": cmd_delete,
 }
 
 

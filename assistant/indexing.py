@@ -195,6 +195,7 @@ class Index:
                     seconds=time.perf_counter() - started,
                 )
             meta = self._catalog_meta(path, catalogs)
+            self._checkpoint("parse", path)
             password = self.settings.pdf_password
             document = load_document(
                 path,
@@ -226,11 +227,16 @@ class Index:
             done += n
             if progress.on_chunks:
                 progress.on_chunks(done, len(chunks))
+            if done < len(chunks):
+                self._checkpoint("embed", path)
 
         before_write()
         vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
-        self.dense.upsert(chunks, vectors)
+        self.dense.upsert(
+            chunks, vectors, on_batch=lambda: self._checkpoint("write", path)
+        )
         self.lexical.replace_doc(doc_id, chunks)
+        self._checkpoint("catalog", path)
         self.catalog.put(
             DocumentRecord(
                 source=path.name,
@@ -260,6 +266,15 @@ class Index:
             warnings=prepared.warnings,
             seconds=time.perf_counter() - started,
         )
+
+    def _checkpoint(self, stage: str, path: Path) -> None:
+        """Fault injection for the crash tests: with ``ASSISTANT_FAULT_PAUSE=stage`` set, stop
+        here (announcing it on stderr) so a test can kill the process at a known point."""
+        if self.settings.fault_pause == stage:
+            import sys
+
+            print(f"PAUSED {stage} {path.name}", file=sys.stderr, flush=True)
+            time.sleep(3600)
 
     def _catalog_meta(
         self, path: Path, catalogs: dict[Path, dict[str, DocumentMeta] | IngestError]

@@ -47,6 +47,7 @@ _ENV_FIELDS = {
     "PORT": "port",
     "AUTH": "auth",
     "MAX_CONCURRENT": "max_concurrent",
+    "FAULT_PAUSE": "fault_pause",
 }
 
 
@@ -109,6 +110,9 @@ class Settings(BaseModel):
         None, description="basic auth for the chat page as user:password (several: comma-separated)"
     )
     max_concurrent: int = Field(4, ge=1, le=64, description="questions answered at once by the app")
+    fault_pause: Literal["parse", "embed", "write", "catalog"] | None = Field(
+        None, description="crash tests only: pause ingest at this stage so a test can kill it"
+    )
     refusal_threshold_set: str | None = Field(
         None, description="the question set the refusal threshold was calibrated on (its "
         "file name and sha256), written by `assistant eval --calibrate`"

@@ -89,3 +89,8 @@ def open_client(
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except OSError as exc:
         raise IndexUnavailable(f"cannot open the index at {path}: {exc.strerror}") from exc
+    except Exception as exc:  # chromadb's own errors: a damaged database or segment
+        raise IndexUnavailable(
+            f"the Chroma index at {path} is damaged ({type(exc).__name__}: {exc}); run "
+            "`assistant doctor --repair` to rebuild it from the report files"
+        ) from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,11 +98,18 @@ class ChromaDenseIndex:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
-        """Write chunks in batches no larger than the server accepts."""
+    def upsert(
+        self,
+        chunks: Sequence[Chunk],
+        embeddings: np.ndarray,
+        on_batch: Callable[[], None] | None = None,
+        batch_size: int = 128,
+    ) -> None:
+        """Write chunks in batches (at most ``batch_size``, and no larger than the server
+        accepts), calling ``on_batch`` between batches."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
-        batch = max(1, int(self._client.get_max_batch_size()))
+        batch = max(1, min(batch_size, int(self._client.get_max_batch_size())))
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
             self.collection.upsert(
@@ -111,6 +118,8 @@ class ChromaDenseIndex:
                 documents=[c.text for c in part],
                 metadatas=[chunk_metadata(c) for c in part],
             )
+            if on_batch is not None and start + batch < len(chunks):
+                on_batch()
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` nearest chunks; the score is the cosine similarity."""
@@ -153,10 +162,15 @@ class ChromaDenseIndex:
 
     def doc_ids(self, page: int = 5000) -> set[str]:
         """Document ids that have chunks in the collection (scans metadata only)."""
-        found: set[str] = set()
+        return set(self.doc_counts(page))
+
+    def doc_counts(self, page: int = 5000) -> dict[str, int]:
+        """Chunks per document id (scans metadata only)."""
+        counts: dict[str, int] = {}
         for metas in self._scan(page):
-            found.update(str(m["doc_id"]) for m in metas)
-        return found
+            for m in metas:
+                counts[str(m["doc_id"])] = counts.get(str(m["doc_id"]), 0) + 1
+        return counts
 
     def _scan(self, page: int) -> Iterator[list[dict[str, Any]]]:
         offset = 0

@@ -94,6 +94,20 @@ class Fts5LexicalIndex:
         rows = self._conn().execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id")
         return {str(doc_id): int(n) for doc_id, n in rows}
 
+    def integrity(self) -> str | None:
+        """None when FTS5's integrity check passes, else what it reported."""
+        try:
+            self._conn().execute("INSERT INTO chunks(chunks) VALUES('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            return f"FTS5 integrity check failed: {exc}"
+        return None
+
+    def clear(self) -> None:
+        """Remove every row (the cache is rebuilt from Chroma afterwards)."""
+        conn = self._conn()
+        with conn:
+            conn.execute("DELETE FROM chunks")
+
     def count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0])
 

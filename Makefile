@@ -52,3 +52,4 @@ bench: install
 	$(PY) bench/foundation.py --write
 	$(PY) bench/answers.py --write
 	$(PY) bench/server.py --write
+	$(PY) bench/load.py --write

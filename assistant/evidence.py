@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,8 +79,13 @@ class SentenceCache:
         self.size = size
         self._splits: OrderedDict[str, PassageSentences] = OrderedDict()
         self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._lock = threading.RLock()  # the app answers from several threads at once
 
     def sentences(self, passage: Passage) -> PassageSentences:
+        with self._lock:
+            return self._sentences(passage)
+
+    def _sentences(self, passage: Passage) -> PassageSentences:
         entry = self._splits.get(passage.chunk_id)
         if entry is None:
             spans = tuple(split_sentences(passage.text))
@@ -97,6 +103,10 @@ class SentenceCache:
     def vectors(self, items: Sequence[tuple[Passage, int]]) -> np.ndarray:
         """Unit vectors of sentence ``i`` of each passage, embedding the uncached ones in one
         call (shortest first, so batches carry little padding)."""
+        with self._lock:
+            return self._vectors_of(items)
+
+    def _vectors_of(self, items: Sequence[tuple[Passage, int]]) -> np.ndarray:
         keys = [(p.chunk_id, i) for p, i in items]
         missing = [
             (key, _embedding_text(p, p.text[slice(*self.sentences(p).spans[i])]))

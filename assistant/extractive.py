@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.evidence import (
     _KEY_VALUE,
@@ -105,6 +105,9 @@ class ExtractiveAnswerer:
         prose: list[str] = []
         for s in ranked:
             marker = f"[{s.passage + 1}]"
+            end = continuation(passages[s.passage].text, s.end)
+            if end != s.end:
+                s = replace(s, end=end, text=passages[s.passage].text[s.start : end])
             items = list_items(passages[s.passage].text, s.start, s.end)
             if items:
                 if prose:
@@ -126,6 +129,22 @@ class ExtractiveAnswerer:
         if prose:
             blocks.append(" ".join(prose))
         return "\n\n".join(blocks)
+
+
+_CONTINUES = re.compile(r"[ \t]*\n\s*(?=[a-z(])")
+
+
+def continuation(text: str, end: int) -> int:
+    """Where a sentence really ends when the source broke it across a paragraph: a sentence
+    without end punctuation followed by a line starting in lower case ("... on three key areas"
+    / "of labour migration: the protection of ...") runs on to the end of that line."""
+    if text[:end].rstrip()[-1:] in ".!?:;)\"”’":
+        return end
+    match = _CONTINUES.match(text, end)
+    if not match:
+        return end
+    line_end = text.find("\n", match.end())
+    return len(text) if line_end < 0 else line_end
 
 
 def list_items(text: str, start: int, end: int) -> tuple[str, list[str]] | None:

@@ -9,7 +9,7 @@ The same steps run in both modes; only the drafting and the follow-up rewriting 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from assistant.records import Answer, Filters, Passage, Removal
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.support import CitationChecker
+from assistant.text import markers
 from vectorstore import Embedder, Fts5LexicalIndex
 
 MODES = ("extractive", "llm")
@@ -50,7 +51,6 @@ class AnswerPipeline:
         embedder: Embedder,
         lexical: Fts5LexicalIndex,
         chat_model: Any = None,
-        llm_factory: Callable[[], LLMAnswerer] | None = None,
     ):
         self.settings = settings
         self.retriever = retriever
@@ -62,23 +62,19 @@ class AnswerPipeline:
         )
         self.checker = CitationChecker(self.cache)
         self._chat_model = chat_model
-        self._llm_factory = llm_factory
         self._llm: LLMAnswerer | None = None
 
     @property
     def llm(self) -> LLMAnswerer:
         if self._llm is None:
-            if self._llm_factory is not None:
-                self._llm = self._llm_factory()
-            else:
-                from assistant.llm import build_chat_model
-                from assistant.prompts import Prompts
+            from assistant.llm import build_chat_model
+            from assistant.prompts import Prompts
 
-                model = self._chat_model or build_chat_model(self.settings)
-                self._llm = LLMAnswerer(
-                    model, Prompts.load(self.settings.prompts_dir),
-                    self.settings.llm or type(model).__name__,
-                )
+            model = self._chat_model or build_chat_model(self.settings)
+            self._llm = LLMAnswerer(
+                model, Prompts.load(self.settings.prompts_dir),
+                self.settings.llm or type(model).__name__,
+            )
         return self._llm
 
     def ask(
@@ -110,7 +106,7 @@ class AnswerPipeline:
         mode = mode or self.settings.answer_mode
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-        if mode == "llm" and not (self.settings.llm or self._chat_model or self._llm_factory):
+        if mode == "llm" and not (self.settings.llm or self._chat_model):
             raise ConfigError(
                 "LLM mode needs a chat model: set ASSISTANT_LLM (e.g. openai:MODEL with "
                 "ASSISTANT_LLM_BASE_URL, or ollama:MODEL), or use --mode extractive"
@@ -165,7 +161,7 @@ class AnswerPipeline:
             draft = self.extractive.draft(standalone, evidence, passages)
         timings["answer"] = _ms(clock)
 
-        if mode == "llm" and is_refusal(draft) and not _cites(draft):
+        if mode == "llm" and is_refusal(draft) and not markers(draft):
             yield finish(refusal_text(passages, evidence), False)
             return
         clock = time.perf_counter()
@@ -193,12 +189,6 @@ def refusal_text(passages: tuple[Passage, ...], evidence: Evidence, checked: boo
         section = f", {p.section}" if p.section else ""
         lines.append(f"- {p.title} ({p.year or 'n.d.'}){where}{section}")
     return "\n".join(lines)
-
-
-def _cites(text: str) -> bool:
-    from assistant.text import markers
-
-    return bool(markers(text))
 
 
 def _ms(start: float) -> float:

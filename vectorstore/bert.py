@@ -1,0 +1,208 @@
+"""A BERT sentence encoder run by a short torch forward pass of our own.
+
+Why not sentence-transformers for the default model: importing it (and through it
+``transformers``' BERT) costs about 5 s per process on this project's machines, more than
+embedding the whole default corpus at bf16. This module needs only ``torch``, ``safetensors`` and
+``tokenizers``, reads the same ``model.safetensors`` and ``tokenizer.json``, and reproduces the
+model's mean-pooled, normalised sentence vectors (tests/vectorstore/test_bert.py compares the two).
+
+It serves any local sentence-transformers folder whose model is a BERT with mean pooling; other
+models go through sentence-transformers (:func:`vectorstore.embedder.make_embedder`).
+
+Precision: ``fp32``, or ``bf16`` (weights and activations in bfloat16, pooling in fp32). ``auto``
+picks bf16 on CPUs with AMX bf16 units, where it is about 3x faster than fp32 with vectors at
+cosine >= 0.9999 to fp32 (docs/benchmarks.md); elsewhere bf16 is emulated or slow, so fp32.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vectorstore.embedder import LocalModelEmbedder
+from vectorstore.errors import EmbeddingModelError
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def cpu_has_amx_bf16() -> bool:
+    """True when /proc/cpuinfo lists the AMX bf16 unit (Linux; False elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return "amx_bf16" in line.split()
+    return False
+
+
+def resolve_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise EmbeddingModelError(
+            f"embedding precision must be one of {', '.join(PRECISIONS)}; got {precision!r}"
+        )
+    if precision == "auto":
+        return "bf16" if cpu_has_amx_bf16() else "fp32"
+    return precision
+
+
+def is_mean_pooled_bert(path: Path | None) -> bool:
+    """Whether ``path`` is a sentence-transformers folder this module can run."""
+    if path is None:
+        return False
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    modes = {k: v for k, v in pooling.items() if k.startswith("pooling_mode")}
+    return (
+        config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and modes.get("pooling_mode_mean_tokens") is True
+        and not any(v for k, v in modes.items() if k != "pooling_mode_mean_tokens")
+        and (path / "model.safetensors").is_file()
+        and (path / "tokenizer.json").is_file()
+    )
+
+
+class BertEmbedder(LocalModelEmbedder):
+    """Mean-pooled BERT sentence vectors from a local sentence-transformers folder."""
+
+    def __init__(
+        self,
+        model: str = "all-MiniLM-L6-v2",
+        *,
+        precision: str = "auto",
+        batch_size: int = 32,
+        verify_weights: bool = True,
+    ):
+        super().__init__(model, batch_size=batch_size, verify_weights=verify_weights)
+        self.precision = resolve_precision(precision)
+        self._weights: dict[str, Any] = {}
+        self._config: dict[str, Any] = {}
+        self._encoder: Any = None  # tokenizers.Tokenizer truncating at max_tokens
+        self._load_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._weights)
+
+    def _load(self) -> None:
+        with self._load_lock:
+            if self._weights:
+                return
+            path = self.model_path()
+            if not is_mean_pooled_bert(path):
+                raise EmbeddingModelError(
+                    f"'{self.model_spec}' is not a mean-pooled BERT sentence-transformers folder; "
+                    "set ASSISTANT_EMBEDDING_BACKEND=sentence-transformers"
+                )
+            assert path is not None
+            self.verify()
+            import torch
+            from safetensors.torch import load_file
+            from tokenizers import Tokenizer
+
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            try:
+                st_config = json.loads(
+                    (path / "sentence_bert_config.json").read_text(encoding="utf-8")
+                )
+            except (OSError, ValueError):
+                st_config = {}
+            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
+            raw = load_file(str(path / "model.safetensors"))
+            weights = {
+                name.removeprefix("bert."): tensor.to(dtype)
+                for name, tensor in raw.items()
+                if tensor.is_floating_point()
+            }
+            self.max_tokens = int(
+                st_config.get("max_seq_length") or config.get("max_position_embeddings", 512)
+            )
+            encoder = Tokenizer.from_file(str(path / "tokenizer.json"))
+            encoder.no_padding()
+            encoder.enable_truncation(self.max_tokens)
+            self._encoder = encoder
+            self._config = config
+            self.dimension = int(config["hidden_size"])
+            self._weights = weights
+            self.loads += 1
+
+    # -- embedding -----------------------------------------------------------------------------
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(texts)
+
+    def embed_documents(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Embed texts shortest first, so each batch pads to about its own length."""
+        self._load()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._encoder.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            out[batch] = self._forward([encodings[i].ids for i in batch])
+            if progress:
+                progress(len(batch))
+        self.embedded += len(texts)
+        return out
+
+    def _forward(self, rows: list[list[int]]) -> np.ndarray:
+        import torch
+        import torch.nn.functional as F  # noqa: N812
+
+        w, config = self._weights, self._config
+        length = max(len(r) for r in rows)
+        ids = torch.zeros((len(rows), length), dtype=torch.long)
+        mask = torch.zeros((len(rows), length), dtype=torch.bool)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = True
+        heads = int(config["num_attention_heads"])
+        eps = float(config.get("layer_norm_eps", 1e-12))
+        hidden = int(config["hidden_size"])
+
+        def norm(x: Any, name: str) -> Any:
+            return F.layer_norm(x, (hidden,), w[f"{name}.weight"], w[f"{name}.bias"], eps)
+
+        def dense(x: Any, name: str) -> Any:
+            return F.linear(x, w[f"{name}.weight"], w[f"{name}.bias"])
+
+        def split(x: Any) -> Any:  # (batch, length, hidden) -> (batch, heads, length, d)
+            return x.view(len(rows), length, heads, hidden // heads).transpose(1, 2)
+
+        with torch.inference_mode():
+            x = (
+                w["embeddings.word_embeddings.weight"][ids]
+                + w["embeddings.position_embeddings.weight"][:length]
+                + w["embeddings.token_type_embeddings.weight"][0]
+            )
+            x = norm(x, "embeddings.LayerNorm")
+            attend = mask[:, None, None, :]
+            for layer in range(int(config["num_hidden_layers"])):
+                p = f"encoder.layer.{layer}"
+                q = split(dense(x, f"{p}.attention.self.query"))
+                k = split(dense(x, f"{p}.attention.self.key"))
+                v = split(dense(x, f"{p}.attention.self.value"))
+                context = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
+                context = context.transpose(1, 2).reshape(len(rows), length, hidden)
+                x = norm(x + dense(context, f"{p}.attention.output.dense"),
+                         f"{p}.attention.output.LayerNorm")
+                inner = F.gelu(dense(x, f"{p}.intermediate.dense"))
+                x = norm(x + dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+            weights = mask.unsqueeze(-1).to(torch.float32)
+            pooled = (x.to(torch.float32) * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            pooled = F.normalize(pooled, dim=1)
+        return pooled.numpy()

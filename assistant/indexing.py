@@ -30,6 +30,7 @@ from ingest import (
     sha256_of,
 )
 from ingest.loaders import read_bytes
+from ingest.records import PreparedDocument
 from vectorstore import (
     ChromaDenseIndex,
     DocumentCatalog,
@@ -38,6 +39,21 @@ from vectorstore import (
     Fts5LexicalIndex,
     open_client,
 )
+
+#: Prepared files are embedded and written together once they hold this many chunks.
+GROUP_CHUNKS = 256
+
+
+@dataclass
+class _Pending:
+    """A file read, parsed and chunked, waiting for its group to be embedded and written."""
+
+    path: Path
+    data_size: int
+    doc_id: str
+    existing: DocumentRecord | None
+    prepared: PreparedDocument
+    started: float
 
 
 @dataclass
@@ -147,13 +163,29 @@ class Index:
                     self.collect_garbage()
                     collected = True
 
+            group: list[_Pending] = []
+
+            def flush() -> None:
+                if group:
+                    for result in self._write_group(group, progress, collect_once):
+                        results.append(result)
+                        if progress.on_result:
+                            progress.on_result(result)
+                    group.clear()
+
             for number, path in enumerate(files, 1):
                 if progress.on_file:
                     progress.on_file(path, number, len(files))
-                result = self._ingest_file(path, catalogs, progress, collect_once)
-                results.append(result)
-                if progress.on_result:
-                    progress.on_result(result)
+                pending = self._prepare_file(path, catalogs, {p.doc_id: p for p in group})
+                if isinstance(pending, FileResult):
+                    results.append(pending)
+                    if progress.on_result:
+                        progress.on_result(pending)
+                    continue
+                group.append(pending)
+                if sum(len(p.prepared.chunks) for p in group) >= GROUP_CHUNKS:
+                    flush()
+            flush()
             self.refresh()
             records = self.documents()
         return IngestReport(
@@ -163,13 +195,14 @@ class Index:
             documents_in_index=len(records),
         )
 
-    def _ingest_file(
+    def _prepare_file(
         self,
         path: Path,
         catalogs: dict[Path, dict[str, DocumentMeta] | IngestError],
-        progress: IngestProgress,
-        before_write: Callable[[], None],
-    ) -> FileResult:
+        pending: dict[str, _Pending],
+    ) -> FileResult | _Pending:
+        """Read, parse and chunk one file, or say why it needs no write (unchanged, a twin
+        of a catalogued or pending document, unreadable)."""
         started = time.perf_counter()
         try:
             data = read_bytes(path, self.settings.max_file_bytes)
@@ -185,13 +218,13 @@ class Index:
                     seconds=time.perf_counter() - started,
                 )
             twin = next(
-                (r for r in self.documents() if r.doc_id == doc_id and r.source != path.name),
-                None,
+                (r.source for r in self.catalog.with_doc_id(doc_id) if r.source != path.name),
+                pending[doc_id].path.name if doc_id in pending else None,
             )
             if twin is not None:
                 return FileResult(
                     str(path), path.name, "skipped", 0, doc_id,
-                    error=f"{path.name}: same content as {twin.source}, already in the index",
+                    error=f"{path.name}: same content as {twin}, already in the index",
                     seconds=time.perf_counter() - started,
                 )
             meta = self._catalog_meta(path, catalogs)
@@ -218,8 +251,18 @@ class Index:
                 str(path), path.name, "failed", error=str(exc),
                 seconds=time.perf_counter() - started,
             )
+        return _Pending(path, data_size=len(data), doc_id=doc_id, existing=existing,
+                        prepared=prepared, started=started)
 
-        chunks = prepared.chunks
+    def _write_group(
+        self, group: Sequence[_Pending], progress: IngestProgress,
+        before_write: Callable[[], None],
+    ) -> list[FileResult]:
+        """Embed and write prepared files together: one embedding pass (batches pad to their
+        own length across files), one Chroma write, then the catalog records. Per-file writes
+        cost a Chroma commit each, which dominated ingests of many small files."""
+        first = group[0].path
+        chunks = [c for p in group for c in p.prepared.chunks]
         done = 0
 
         def advance(n: int) -> None:
@@ -228,44 +271,48 @@ class Index:
             if progress.on_chunks:
                 progress.on_chunks(done, len(chunks))
             if done < len(chunks):
-                self._checkpoint("embed", path)
+                self._checkpoint("embed", first)
 
         before_write()
         vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
-        self.dense.upsert(
-            chunks, vectors, on_batch=lambda: self._checkpoint("write", path)
-        )
-        self.lexical.replace_doc(doc_id, chunks)
-        self._checkpoint("catalog", path)
-        self.catalog.put(
+        self.dense.upsert(chunks, vectors, on_batch=lambda: self._checkpoint("write", first))
+        for p in group:
+            self.lexical.replace_doc(p.doc_id, p.prepared.chunks)
+        self._checkpoint("catalog", first)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.catalog.put_many([
             DocumentRecord(
-                source=path.name,
-                doc_id=doc_id,
-                title=prepared.meta.title,
-                year=prepared.meta.year,
-                kind=prepared.meta.kind,
-                chunks=len(chunks),
-                size_bytes=len(data),
-                format=document.format,
+                source=p.path.name,
+                doc_id=p.doc_id,
+                title=p.prepared.meta.title,
+                year=p.prepared.meta.year,
+                kind=p.prepared.meta.kind,
+                chunks=len(p.prepared.chunks),
+                size_bytes=p.data_size,
+                format=p.prepared.document.format,
                 embedding_model=self.embedder.name,
-                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                ingested_at=now,
             )
-        )
-        if existing is not None and existing.doc_id != doc_id:
-            # Same bytes with new catalog metadata keep their chunk ids: the upsert above
-            # overwrote them, so there is nothing old to delete.
-            self.dense.delete_doc(existing.doc_id)
-            self.lexical.delete_doc(existing.doc_id)
+            for p in group
+        ])
+        results = []
+        for p in group:
+            if p.existing is not None and p.existing.doc_id != p.doc_id:
+                # Same bytes with new catalog metadata keep their chunk ids: the upsert above
+                # overwrote them, so there is nothing old to delete.
+                self.dense.delete_doc(p.existing.doc_id)
+                self.lexical.delete_doc(p.existing.doc_id)
+            results.append(FileResult(
+                str(p.path),
+                p.path.name,
+                "replaced" if p.existing is not None else "added",
+                len(p.prepared.chunks),
+                p.doc_id,
+                warnings=p.prepared.warnings,
+                seconds=time.perf_counter() - p.started,
+            ))
         self.refresh()
-        return FileResult(
-            str(path),
-            path.name,
-            "replaced" if existing is not None else "added",
-            len(chunks),
-            doc_id,
-            warnings=prepared.warnings,
-            seconds=time.perf_counter() - started,
-        )
+        return results
 
     def _checkpoint(self, stage: str, path: Path) -> None:
         """Fault injection for the crash tests: with ``ASSISTANT_FAULT_PAUSE=stage`` set, stop

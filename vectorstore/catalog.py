@@ -28,9 +28,20 @@ class DocumentCatalog:
         return self._collection
 
     def put(self, record: DocumentRecord) -> None:
-        meta = {k: v for k, v in record.to_dict().items() if v is not None and k != "source"}
+        self.put_many([record])
+
+    def put_many(self, records: list[DocumentRecord]) -> None:
+        """Write records in one call (one commit)."""
+        if not records:
+            return
         self.collection.upsert(
-            ids=[record.source], embeddings=[_PLACEHOLDER], metadatas=[meta], documents=[""]
+            ids=[r.source for r in records],
+            embeddings=[_PLACEHOLDER] * len(records),
+            metadatas=[
+                {k: v for k, v in r.to_dict().items() if v is not None and k != "source"}
+                for r in records
+            ],
+            documents=[""] * len(records),
         )
 
     def get(self, source: str) -> DocumentRecord | None:
@@ -38,6 +49,11 @@ class DocumentCatalog:
         if not result["ids"]:
             return None
         return _record(result["ids"][0], result["metadatas"][0])
+
+    def with_doc_id(self, doc_id: str) -> list[DocumentRecord]:
+        """Records whose content hash is ``doc_id`` (a metadata lookup, not a scan)."""
+        result = self.collection.get(where={"doc_id": doc_id}, include=["metadatas"])
+        return [_record(i, m) for i, m in zip(result["ids"], result["metadatas"], strict=True)]
 
     def all(self) -> list[DocumentRecord]:
         result = self.collection.get(include=["metadatas"])

@@ -23,16 +23,56 @@ class _Fused:
     lexical: float | None
 
 
+FUSIONS = ("rrf", "convex")
+
+
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[Hit]], k: int = 60
+    rankings: Sequence[Sequence[Hit]], k: int = 60, weights: Sequence[float] | None = None
 ) -> list[tuple[str, float]]:
-    """Fuse rankings: each chunk scores the sum of ``1 / (k + rank)`` over the rankings that
-    contain it (Cormack, Clarke and Büttcher, 2009). Ties keep first-seen order."""
+    """Fuse rankings: each chunk scores the sum of ``weight / (k + rank)`` over the rankings
+    that contain it (Cormack, Clarke and Büttcher, 2009; equal weights by default). Ties keep
+    first-seen order."""
+    weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights, strict=True):
         for rank, hit in enumerate(ranking, 1):
-            scores[hit.chunk.chunk_id] = scores.get(hit.chunk.chunk_id, 0.0) + 1.0 / (k + rank)
+            chunk_id = hit.chunk.chunk_id
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def convex_fusion(
+    rankings: Sequence[Sequence[Hit]], weights: Sequence[float]
+) -> list[tuple[str, float]]:
+    """Fuse by score: each ranking's scores are min-max scaled to 0..1 over its candidates
+    (a chunk missing from a ranking gets 0 there), then summed with ``weights``."""
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        if not ranking:
+            continue
+        low = min(h.score for h in ranking)
+        span = max(h.score for h in ranking) - low or 1.0
+        for hit in ranking:
+            chunk_id = hit.chunk.chunk_id
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight * (hit.score - low) / span
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def fuse(
+    dense: Sequence[Hit],
+    lexical: Sequence[Hit],
+    method: str = "rrf",
+    k: int = 60,
+    dense_weight: float = 0.5,
+) -> list[tuple[str, float]]:
+    """The hybrid ranking of chunk ids: ``rrf`` (rank-based, constant ``k``) or ``convex``
+    (score-based); ``dense_weight`` is the dense ranking's share, the lexical one has the rest."""
+    weights = (dense_weight, 1.0 - dense_weight)
+    if method == "rrf":
+        return reciprocal_rank_fusion([dense, lexical], k, weights)
+    if method == "convex":
+        return convex_fusion([dense, lexical], weights)
+    raise QueryError(f"fusion must be one of {', '.join(FUSIONS)}; got {method!r}")
 
 
 class HybridRetriever:
@@ -72,23 +112,15 @@ class HybridRetriever:
         query = self.validate(query, k)
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-        filters = filters or Filters()
-        allowed = [
-            r.doc_id for r in self.index.documents() if filters.accepts(r.source, r.year)
-        ]
-        if not allowed:
-            return []
         depth = max(k, self.settings.candidates)
-        dense: list[Hit] = []
-        lexical: list[Hit] = []
-        if mode in ("hybrid", "dense"):
-            vector = (
-                self.index.embedder.embed_query(query) if query_vector is None else query_vector
+        dense, lexical = self.rankings(query, depth, filters, mode, query_vector)
+        if mode == "hybrid":
+            fused = fuse(
+                dense, lexical, self.settings.fusion, self.settings.rrf_k,
+                self.settings.dense_weight,
             )
-            dense = self.index.dense.query(vector, depth, where={"doc_id": {"$in": allowed}})
-        if mode in ("hybrid", "lexical"):
-            lexical = self.index.lexical.search(query, depth, doc_ids=allowed)
-        fused = reciprocal_rank_fusion([dense, lexical], self.settings.rrf_k)
+        else:
+            fused = [(h.chunk.chunk_id, h.score) for h in (dense or lexical)]
         by_id = {h.chunk.chunk_id: h for h in lexical}
         by_id.update({h.chunk.chunk_id: h for h in dense})
         dense_scores = {h.chunk.chunk_id: h.score for h in dense}
@@ -116,6 +148,46 @@ class HybridRetriever:
                 )
             )
         return passages
+
+
+    def rankings(
+        self,
+        query: str,
+        depth: int,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[list[Hit], list[Hit]]:
+        """The dense and the lexical ranking of ``depth`` chunks each (empty when ``mode``
+        leaves one out), restricted to catalogued documents within ``filters``."""
+        filters = filters or Filters()
+        records = self.index.documents()
+        allowed = [r.doc_id for r in records if filters.accepts(r.source, r.year)]
+        if not allowed:
+            return [], []
+        # With no filter, Chroma searches unrestricted (a where clause over every document
+        # costs a metadata scan per query, ~O(chunks)) and chunks of uncatalogued documents
+        # (an interrupted ingest) are dropped afterwards.
+        everything = len(allowed) == len(records)
+        live = set(allowed)
+        dense: list[Hit] = []
+        lexical: list[Hit] = []
+        if mode in ("hybrid", "dense"):
+            vector = (
+                self.index.embedder.embed_query(query) if query_vector is None else query_vector
+            )
+            if everything:
+                dense = [h for h in self.index.dense.query(vector, depth)
+                         if h.chunk.doc_id in live]
+            else:
+                dense = self.index.dense.query(vector, depth, where={"doc_id": {"$in": allowed}})
+        if mode in ("hybrid", "lexical"):
+            lexical = self.index.lexical.search(
+                query, depth, doc_ids=None if everything else allowed
+            )
+            if everything:
+                lexical = [h for h in lexical if h.chunk.doc_id in live]
+        return dense, lexical
 
 
 def _round(value: float | None) -> float | None:

@@ -21,6 +21,8 @@ _ENV_FIELDS = {
     "INDEX_DIR": "index_dir",
     "REPORTS_DIR": "reports_dir",
     "EMBEDDING_MODEL": "embedding_model",
+    "EMBEDDING_BACKEND": "embedding_backend",
+    "EMBEDDING_PRECISION": "embedding_precision",
     "CHUNK_TOKENS": "chunk_tokens",
     "CHUNK_OVERLAP": "chunk_overlap",
     "PDF_PASSWORD": "pdf_password",
@@ -32,6 +34,8 @@ _ENV_FIELDS = {
     "TOP_K": "top_k",
     "CANDIDATES": "candidates",
     "RRF_K": "rrf_k",
+    "FUSION": "fusion",
+    "DENSE_WEIGHT": "dense_weight",
     "RETRIEVAL_MODE": "retrieval_mode",
     "ANSWER_MODE": "answer_mode",
     "ANSWER_SENTENCES": "answer_sentences",
@@ -63,6 +67,13 @@ class Settings(BaseModel):
         description="sentence-transformers model: the packaged default, a folder, or a name "
         "already in the local Hugging Face cache",
     )
+    embedding_backend: Literal["auto", "native", "sentence-transformers"] = Field(
+        "auto", description="native: our own BERT forward pass (no sentence-transformers import; "
+        "mean-pooled BERT models only); auto picks it when the model allows",
+    )
+    embedding_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto", description="native backend only: auto is bf16 on CPUs with AMX bf16, else fp32",
+    )
     chunk_tokens: int = Field(200, ge=32, le=510, description="target chunk size, word-pieces")
     chunk_overlap: int = Field(40, ge=0, le=200, description="sentence overlap cap, word-pieces")
     pdf_password: SecretStr | None = None
@@ -81,6 +92,14 @@ class Settings(BaseModel):
     rrf_k: int = Field(
         10, ge=1, description="reciprocal rank fusion constant (10 measured better than 60 "
         "on top-5 retrieval checks; see docs/benchmarks.md)"
+    )
+    fusion: Literal["rrf", "convex"] = Field(
+        "rrf", description="how hybrid search merges the two rankings: reciprocal rank fusion "
+        "(constant rrf_k) or convex, a weighted sum of min-max scaled scores (best on SciFact's "
+        "train split, but it loses a report question rrf answers: docs/benchmarks.md)",
+    )
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="the dense ranking's share in hybrid fusion"
     )
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="how passages are found: fused (hybrid) or one index alone"

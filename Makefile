@@ -38,6 +38,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
 ingest: install
 	$(VENV)/bin/assistant ingest
 
@@ -48,8 +52,15 @@ lint: install
 clean:
 	rm -rf data/index build .pytest_cache
 
-bench: install
+# Every table in docs/benchmarks.md (about 40 min on 2 CPU cores; the 100k-chunk scale run is
+# most of it). SciFact is read from ../shared/bench-data/scifact (or SCIFACT_DIR).
+bench: install browser $(VENV)/.bench-installed
 	$(PY) bench/foundation.py --write
+	$(PY) bench/ingest_speed.py --write
+	$(PY) bench/queries.py --write
 	$(PY) bench/answers.py --write
+	$(PY) bench/browser.py --write
 	$(PY) bench/server.py --write
 	$(PY) bench/load.py --write
+	$(PY) bench/scifact.py --write
+	$(PY) bench/scale.py --write

@@ -35,7 +35,24 @@ def norm(text: str) -> str:
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}"
+    """CPU model (with AMX when present), cores, memory and Python: enough to compare runs."""
+    cpu, amx = platform.machine(), False
+    try:
+        info = Path("/proc/cpuinfo").read_text(errors="replace")
+        names = [line.split(":", 1)[1].strip() for line in info.splitlines()
+                 if line.startswith("model name")]
+        cpu = (names[0] if names else cpu).replace("(R)", "").replace("Processor", "").strip()
+        amx = "amx_bf16" in info
+    except OSError:
+        pass
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages / 2**30:.0f} GiB"
+    except (ValueError, OSError):
+        pass
+    return (f"{cpu}{' (AMX)' if amx else ''}, {os.cpu_count()} CPU{memory}, "
+            f"Python {platform.python_version()}")
 
 
 def main() -> int:
@@ -97,7 +114,8 @@ def main() -> int:
         f"| retrieval checks in top 5, dense only | {modes['dense']}/{len(CHECKS)} |",
         f"| retrieval checks in top 5, lexical only (FTS5 bm25) | "
         f"{modes['lexical']}/{len(CHECKS)} |",
-        f"| retrieval checks in top 5, hybrid (RRF, k={settings.rrf_k}) | "
+        f"| retrieval checks in top 5, hybrid ({settings.fusion}, dense weight "
+        f"{settings.dense_weight}) | "
         f"{modes['hybrid']}/{len(CHECKS)} |",
         f"| hybrid search latency, warm (p50 / p95 of {len(latencies)}) | "
         f"{q(latencies, .5):.1f} / {q(latencies, .95):.1f} ms |",
@@ -119,11 +137,32 @@ def search_latencies(assistant: Assistant, rounds: int = 3) -> list[float]:
 
 
 def publish(mark: str, lines: list[str], write: bool) -> None:
-    """Print a section; with ``write``, put it in docs/benchmarks.md too."""
-    section = "\n".join(lines)
+    """Print a section; with ``write``, put it in docs/benchmarks.md too. Every table row gets
+    date, machine and command columns, unless its table already has them."""
+    command = f"`python bench/{Path(sys.argv[0]).name} --write`"
+    section = "\n".join(stamp_tables(lines, date.today().isoformat(), machine(), command))
     print(section)
     if write:
         write_section(mark, section)
+
+
+def stamp_tables(lines: list[str], day: str, where: str, command: str) -> list[str]:
+    out: list[str] = []
+    in_table = stamped = False
+    for line in lines:
+        if line.startswith("|"):
+            if not in_table:  # a header row
+                in_table, stamped = True, "| date |" in line
+                extra = " date | machine | command |"
+            elif set(line.replace("|", "").strip()) <= {"-", ":"}:
+                extra = "---|---|---|"
+            else:
+                extra = f" {day} | {where} | {command} |"
+            out.append(line if stamped else line + extra)
+        else:
+            in_table = False
+            out.append(line)
+    return out
 
 
 def quantile(values: list, p: float) -> float:

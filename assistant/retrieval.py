@@ -1,8 +1,10 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (FTS5) rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and lexical (FTS5) rankings, searched side by side and
+fused (reciprocal rank, or a convex sum of scaled scores)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +15,7 @@ from assistant.records import Filters, Passage
 from vectorstore import Hit
 
 MODES = ("hybrid", "dense", "lexical")
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fts5")
 
 
 @dataclass(frozen=True)
@@ -170,23 +173,32 @@ class HybridRetriever:
         # (an interrupted ingest) are dropped afterwards.
         everything = len(allowed) == len(records)
         live = set(allowed)
-        dense: list[Hit] = []
-        lexical: list[Hit] = []
-        if mode in ("hybrid", "dense"):
-            vector = (
-                self.index.embedder.embed_query(query) if query_vector is None else query_vector
-            )
-            if everything:
-                dense = [h for h in self.index.dense.query(vector, depth)
-                         if h.chunk.doc_id in live]
-            else:
-                dense = self.index.dense.query(vector, depth, where={"doc_id": {"$in": allowed}})
+        lexical_job: Future[list[Hit]] | None = None
         if mode in ("hybrid", "lexical"):
-            lexical = self.index.lexical.search(
-                query, depth, doc_ids=None if everything else allowed
+            # FTS5 runs in a worker thread (sqlite3 releases the GIL) while this thread embeds
+            # the query and searches Chroma: at 100k chunks the two take ~80 and ~20 ms.
+            lexical_job = _LEXICAL_POOL.submit(
+                self.index.lexical.search, query, depth,
+                doc_ids=None if everything else allowed,
             )
-            if everything:
-                lexical = [h for h in lexical if h.chunk.doc_id in live]
+        dense: list[Hit] = []
+        try:
+            if mode in ("hybrid", "dense"):
+                vector = (
+                    self.index.embedder.embed_query(query)
+                    if query_vector is None else query_vector
+                )
+                if everything:
+                    dense = [h for h in self.index.dense.query(vector, depth)
+                             if h.chunk.doc_id in live]
+                else:
+                    dense = self.index.dense.query(
+                        vector, depth, where={"doc_id": {"$in": allowed}}
+                    )
+        finally:
+            lexical = lexical_job.result() if lexical_job is not None else []
+        if everything:
+            lexical = [h for h in lexical if h.chunk.doc_id in live]
         return dense, lexical
 
 

@@ -62,5 +62,6 @@ bench: install browser $(VENV)/.bench-installed
 	$(PY) bench/browser.py --write
 	$(PY) bench/server.py --write
 	$(PY) bench/load.py --write
+	$(PY) bench/onnx_int8.py --write
 	$(PY) bench/scifact.py --write
 	$(PY) bench/scale.py --write

@@ -69,7 +69,7 @@ started = time.perf_counter()
 from pathlib import Path
 from assistant import Assistant, Settings
 imported = time.perf_counter()
-settings = Settings.load(index_dir=Path(sys.argv[1]), env={})
+settings = Settings.load(index_dir=Path(sys.argv[1]))  # ASSISTANT_* from the environment
 assistant = Assistant(settings)
 embedder = assistant.embedder
 spent = {"embed": 0.0}
@@ -172,7 +172,8 @@ def main() -> int:
         "Where the product's cold ingest goes (one in-process run per embedder setting; "
         "`rest` is parsing, chunking, Chroma and FTS5 writes):",
         "",
-        "| embedder | imports | model load + first query | embedding | rest | date | machine "
+        "| embedder | imports | model load (torch import included) + first query | embedding "
+        "| rest | date | machine "
         "| command |",
         "|---|---|---|---|---|---|---|---|",
     ]

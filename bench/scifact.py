@@ -232,8 +232,10 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
                             k=defaults.rrf_k, dense_weight=defaults.dense_weight), splits[s])
         for s in splits
     }
-    label["defaults"] = (f"hybrid as shipped ({defaults.fusion}, dense weight "
-                         f"{defaults.dense_weight}, {defaults.candidates} candidates per index)")
+    shipped = {"method": defaults.fusion, "k": defaults.rrf_k,
+               "dense_weight": defaults.dense_weight}
+    label["defaults"] = (f"hybrid as shipped ({describe(shipped)}, {defaults.candidates} "
+                         "candidates per index)")
     for mode in ("dense", "lexical", "hybrid", "defaults"):
         (nd, rc), (tnd, _) = results[mode]["test"], results[mode]["train"]
         lines.append(f"| ours: {label[mode]} | {nd:.3f} | {rc:.3f} | {tnd:.3f} | "

@@ -24,13 +24,13 @@ from foundation import machine, publish, quantile, search_latencies  # noqa: E40
 from helpers import ChromaServer  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
-from vectorstore import SentenceTransformerEmbedder  # noqa: E402
+from vectorstore import LocalModelEmbedder, make_embedder  # noqa: E402
 
 CHECKS = yaml.safe_load((ROOT / "tests/data/retrieval_checks.yaml").read_text())["checks"]
 MARK = "<!-- server -->"
 
 
-def measure(settings: Settings, embedder: SentenceTransformerEmbedder) -> dict[str, float]:
+def measure(settings: Settings, embedder: LocalModelEmbedder) -> dict[str, float]:
     with Assistant(settings, embedder=embedder) as assistant:
         started = time.perf_counter()
         report = assistant.ingest([ROOT / "data" / "reports"])
@@ -52,7 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder()
     embedder.embed_query("load the model before timing")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

@@ -52,7 +52,7 @@ lint: install
 clean:
 	rm -rf data/index build .pytest_cache
 
-# Every table in docs/benchmarks.md (about 40 min on 2 CPU cores; the 100k-chunk scale run is
+# Every table in docs/benchmarks.md (about 20 min on 2 CPU cores; the 100k-chunk scale run is
 # most of it). SciFact is read from ../shared/bench-data/scifact (or SCIFACT_DIR).
 bench: install browser $(VENV)/.bench-installed
 	$(PY) bench/foundation.py --write

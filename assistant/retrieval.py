@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,14 +15,6 @@ from vectorstore import Hit
 
 MODES = ("hybrid", "dense", "lexical")
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fts5")
-
-
-@dataclass(frozen=True)
-class _Fused:
-    hit: Hit
-    score: float
-    dense: float | None
-    lexical: float | None
 
 
 FUSIONS = ("rrf", "convex")

@@ -17,17 +17,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from foundation import machine, publish  # noqa: E402
+from foundation import publish  # noqa: E402
 
 REPORTS = ROOT / "data" / "reports"
 MARK = "<!-- ingest -->"
-COMMAND = "`python bench/ingest_speed.py --write`"
 
 
 def timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
@@ -141,8 +139,6 @@ def main() -> int:
     med = statistics.median
     ours_s, theirs_s = med(r[0] for r in ours), med(r[0] for r in theirs)
     ratio = ours_s / theirs_s
-    today = date.today().isoformat()
-    tail = f"{today} | {machine()} | {COMMAND} |"
     lines = [
         MARK,
         "## Ingest: the product against the LangChain tutorial pipeline",
@@ -153,9 +149,8 @@ def main() -> int:
         "(RecursiveCharacterTextSplitter 1000/200, HuggingFaceEmbeddings, "
         "Chroma.from_documents).",
         "",
-        "| pipeline | seconds (median) | all runs | chunks | chunks/s | peak memory | date | "
-        "machine | command |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| pipeline | seconds (median) | all runs | chunks | chunks/s | peak memory |",
+        "|---|---|---|---|---|---|",
     ]
     for label, runs in (("ours: `assistant ingest`", ours),
                         ("LangChain tutorial", theirs)):
@@ -163,19 +158,18 @@ def main() -> int:
         chunks = runs[0][2]
         lines.append(
             f"| {label} | {secs:.1f} s | {', '.join(f'{r[0]:.1f}' for r in runs)} | {chunks} | "
-            f"{chunks / secs:.1f} | {med(r[1] for r in runs):.0f} MiB | {tail}"
+            f"{chunks / secs:.1f} | {med(r[1] for r in runs):.0f} MiB |"
         )
     lines += [
         f"| **ratio ours / LangChain** | **{ratio:.2f}** (target ≤ 0.45: "
-        f"{'met' if ratio <= 0.45 else 'missed'}) | | | | | {tail}",
+        f"{'met' if ratio <= 0.45 else 'missed'}) | | | | |",
         "",
         "Where the product's cold ingest goes (one in-process run per embedder setting; "
         "`rest` is parsing, chunking, Chroma and FTS5 writes):",
         "",
         "| embedder | imports | model load (torch import included) + first query | embedding "
-        "| rest | date | machine "
-        "| command |",
-        "|---|---|---|---|---|---|---|---|",
+        "| rest |",
+        "|---|---|---|---|---|",
     ]
     for label, phase in breakdown.items():
         name = f"{phase['backend']} {phase['precision']}"
@@ -183,15 +177,14 @@ def main() -> int:
             name += " (default)"
         lines.append(
             f"| {name} | {phase['import']:.1f} s | {phase['load']:.1f} s | "
-            f"{phase['embed']:.1f} s | {phase['rest']:.1f} s | {tail}"
+            f"{phase['embed']:.1f} s | {phase['rest']:.1f} s |"
         )
     lines += [
         "",
-        "| incremental ingest (whole CLI process, median of 3) | seconds | date | machine | "
-        "command |",
-        "|---|---|---|---|---|",
-        f"| re-ingest of the unchanged corpus (target ≤ 2 s) | {med(unchanged):.2f} | {tail}",
-        f"| one report changed (re-chunked and re-embedded) | {med(changed):.2f} | {tail}",
+        "| incremental ingest (whole CLI process, median of 3) | seconds |",
+        "|---|---|",
+        f"| re-ingest of the unchanged corpus (target ≤ 2 s) | {med(unchanged):.2f} |",
+        f"| one report changed (re-chunked and re-embedded) | {med(changed):.2f} |",
         MARK,
     ]
     publish(MARK, lines, args.write)

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
 
 import yaml
@@ -25,14 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from foundation import machine, publish, quantile  # noqa: E402
+from foundation import publish, quantile  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 
 REPORTS = ROOT / "data" / "reports"
 QUESTIONS = ROOT / "eval_questions" / "reports.yaml"
 MARK = "<!-- queries -->"
-COMMAND = "`python bench/queries.py --write`"
 QUESTION = "What was the budget of the LMPP project and who funded it?"
 
 
@@ -109,8 +107,6 @@ def main() -> int:
         clis = [cli_start(index) for _ in range(args.starts)]
 
     q = quantile
-    today = date.today().isoformat()
-    tail = f"{today} | {machine()} | {COMMAND} |"
     med = statistics.median
     lines = [
         MARK,
@@ -120,25 +116,25 @@ def main() -> int:
         f"({chunks} chunks), in-process, after one warm-up question (model loaded). Search is "
         "hybrid, k=5; an answer is extractive, retrieval (8 passages) included.",
         "",
-        "| measure | p50 | p95 | target | date | machine | command |",
-        "|---|---|---|---|---|---|---|",
+        "| measure | p50 | p95 | target |",
+        "|---|---|---|---|",
         f"| hybrid search | {q(search, .5):.1f} ms | {q(search, .95):.1f} ms | p50 ≤ 30 ms "
-        f"({'met' if q(search, .5) <= 30 else 'missed'}) | {tail}",
+        f"({'met' if q(search, .5) <= 30 else 'missed'}) |",
         f"| extractive answer, first time each question is asked | {q(first, .5):.0f} ms | "
         f"{q(first, .95):.0f} ms | p50 ≤ 200 ms "
-        f"({'met' if q(first, .5) <= 200 else 'missed'}) | {tail}",
+        f"({'met' if q(first, .5) <= 200 else 'missed'}) |",
         f"| extractive answer, asked again (sentence vectors cached) | {q(again, .5):.0f} ms | "
-        f"{q(again, .95):.0f} ms | | {tail}",
+        f"{q(again, .95):.0f} ms | |",
         "",
         f"Cold start to the first answer (\"{QUESTION}\"), index already built, median of "
         f"{args.starts}:",
         "",
-        "| from | seconds (median) | all runs | date | machine | command |",
-        "|---|---|---|---|---|---|",
+        "| from | seconds (median) | all runs |",
+        "|---|---|---|",
         f"| `python app.py --no-ingest` launched → first `/api/ask` answer | {med(apps):.1f} | "
-        f"{', '.join(f'{s:.1f}' for s in apps)} | {tail}",
+        f"{', '.join(f'{s:.1f}' for s in apps)} |",
         f"| `assistant ask` launched → answer printed (whole process) | {med(clis):.1f} | "
-        f"{', '.join(f'{s:.1f}' for s in clis)} | {tail}",
+        f"{', '.join(f'{s:.1f}' for s in clis)} |",
         MARK,
     ]
     publish(MARK, lines, args.write)

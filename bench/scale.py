@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import yaml
@@ -28,14 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from foundation import machine, publish, quantile  # noqa: E402
+from foundation import publish, quantile  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 
 REPORTS = ROOT / "data" / "reports"
 QUESTIONS = ROOT / "eval_questions" / "reports.yaml"
 MARK = "<!-- scale -->"
-COMMAND = "`python bench/scale.py --write`"
 CHUNK_TOKENS = 64
 
 
@@ -121,8 +119,6 @@ def main() -> int:
                         for mode in ("hybrid", "dense", "lexical")
                     } | {"size": size_mb(index)}
 
-    today = date.today().isoformat()
-    tail = f"{today} | {machine()} | {COMMAND} |"
     q = quantile
     rates = [b[2] for b in blocks]
     lines = [
@@ -136,23 +132,22 @@ def main() -> int:
         "of 10 reports; searches are the fixed question set's 63 questions, twice, k=5, warm.",
         "",
         "| chunks in index | hybrid search p50 / p95 | dense only p50 / p95 | "
-        "FTS5 only p50 / p95 | index on disk | date | machine | command |",
-        "|---|---|---|---|---|---|---|---|",
+        "FTS5 only p50 / p95 | index on disk |",
+        "|---|---|---|---|---|",
     ]
     for chunks, point in points.items():
         cells = " | ".join(
             f"{q(point[m], .5):.1f} / {q(point[m], .95):.1f} ms"
             for m in ("hybrid", "dense", "lexical")
         )
-        lines.append(f"| {chunks:,} | {cells} | {point['size']:.0f} MB | {tail}")
+        lines.append(f"| {chunks:,} | {cells} | {point['size']:.0f} MB |")
     lines += [
         "",
-        "| ingest block | chunks in index after | seconds | chunks/s | date | machine | "
-        "command |",
-        "|---|---|---|---|---|---|---|",
+        "| ingest block | chunks in index after | seconds | chunks/s |",
+        "|---|---|---|---|",
     ]
     for number, (chunks, seconds, rate) in enumerate(blocks, 1):
-        lines.append(f"| {number} | {chunks:,} | {seconds:.0f} | {rate:.0f} | {tail}")
+        lines.append(f"| {number} | {chunks:,} | {seconds:.0f} | {rate:.0f} |")
     first, last = statistics.median(rates[:3]), statistics.median(rates[-3:])
     lines += [
         "",

@@ -66,9 +66,7 @@ def main() -> int:
         with Assistant(settings) as assistant:
             report = assistant.ingest([REPORTS])
             cold = time.perf_counter() - started
-            chunks = [
-                c for r in assistant.documents() for c in assistant.index.dense.doc_chunks(r.doc_id)
-            ]
+            chunks = all_chunks(assistant)
             tokens = sorted(assistant.embedder.count_tokens(c.embedding_text()) + 2 for c in chunks)
             chars = sorted(len(c.text) for c in chunks)
             modes = {}
@@ -123,6 +121,11 @@ def main() -> int:
     ]
     publish(MARK, lines, args.write)
     return 0
+
+
+def all_chunks(assistant: Assistant) -> list:
+    """Every chunk of every catalogued document, as stored in Chroma."""
+    return [c for r in assistant.documents() for c in assistant.index.dense.doc_chunks(r.doc_id)]
 
 
 def search_latencies(assistant: Assistant, rounds: int = 3) -> list[float]:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from foundation import publish  # noqa: E402
+from foundation import all_chunks, publish  # noqa: E402
 
 from vectorstore.bert import BertEmbedder  # noqa: E402
 from vectorstore.embedder import PACKAGED_MODEL_SHA256  # noqa: E402
@@ -115,8 +115,7 @@ def main() -> int:
         settings = Settings.load(index_dir=Path(tmp) / "index", env={})
         with Assistant(settings) as assistant:
             assistant.ingest([ROOT / "data" / "reports"])
-            texts = [c.embedding_text() for r in assistant.documents()
-                     for c in assistant.index.dense.doc_chunks(r.doc_id)]
+            texts = [c.embedding_text() for c in all_chunks(assistant)]
         candidates = {
             "native fp32 (reference)": BertEmbedder(precision="fp32"),
             "native bf16": BertEmbedder(precision="bf16"),

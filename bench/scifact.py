@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from foundation import machine, publish  # noqa: E402
+from foundation import all_chunks, machine, publish  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.retrieval import fuse  # noqa: E402
@@ -134,11 +134,7 @@ def main() -> int:
             failed = [r for r in report.results if r.status == "failed"]
             if failed:
                 raise SystemExit(f"{len(failed)} SciFact files failed: {failed[0].error}")
-            doc_of = {
-                c.chunk_id: Path(c.source).stem
-                for r in assistant.documents()
-                for c in assistant.index.dense.doc_chunks(r.doc_id)
-            }
+            doc_of = {c.chunk_id: Path(c.source).stem for c in all_chunks(assistant)}
             rankings = {
                 name: rank_all(assistant, split) for name, split in splits.items()
             }

@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 run: install
 	$(PY) app.py
 
-# The pytest run includes the question-set gate (tests/assistant/test_eval_gate.py).
+# The pytest run includes the question-set gate (tests/assistant/evaluation/test_eval_gate.py).
 test: install browser
 	$(PY) -m pytest
 
@@ -55,13 +55,13 @@ clean:
 # Every table in docs/benchmarks.md (about 20 min on 2 CPU cores; the 100k-chunk scale run is
 # most of it). SciFact is read from ../shared/bench-data/scifact (or SCIFACT_DIR).
 bench: install browser $(VENV)/.bench-installed
-	$(PY) bench/foundation.py --write
-	$(PY) bench/ingest_speed.py --write
-	$(PY) bench/queries.py --write
-	$(PY) bench/answers.py --write
-	$(PY) bench/browser.py --write
-	$(PY) bench/server.py --write
-	$(PY) bench/load.py --write
-	$(PY) bench/onnx_int8.py --write
-	$(PY) bench/scifact.py --write
-	$(PY) bench/scale.py --write
+	$(PY) -m bench.foundation --write
+	$(PY) -m bench.ingest_speed --write
+	$(PY) -m bench.queries --write
+	$(PY) -m bench.answers --write
+	$(PY) -m bench.browser --write
+	$(PY) -m bench.server --write
+	$(PY) -m bench.load --write
+	$(PY) -m bench.onnx_int8 --write
+	$(PY) -m bench.scifact --write
+	$(PY) -m bench.scale --write

@@ -4,8 +4,8 @@ process on http://127.0.0.1:7860.
 
     python app.py [--host H] [--port N] [--index DIR] [--no-ingest]
 
-Settings are read once here (``ASSISTANT_*`` variables, ``[tool.assistant]``); the page and the
-API call the library (:class:`assistant.service.Service`), which owns the index.
+Settings are read once here (``ASSISTANT_*`` variables, ``ASSISTANT_CONFIG``); the page and the
+API call the library (:class:`assistant.serve.service.Service`), which owns the index.
 """
 
 import os
@@ -22,16 +22,17 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from assistant import Settings  # noqa: E402
-from assistant.errors import EXPECTED_ERRORS  # noqa: E402
-from assistant.records import Filters  # noqa: E402
-from assistant.render import (  # noqa: E402
+from assistant.answering.answerers import answer_modes  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
+from assistant.records import AskRequest, Filters, SearchRequest  # noqa: E402
+from assistant.serve.render import (  # noqa: E402
     CSS,
     answer_markdown,
     escape_markdown_html,
     sources_html,
     status_markdown,
 )
-from assistant.service import UPLOAD_TYPES, Service  # noqa: E402
+from assistant.serve.service import UPLOAD_TYPES, Service  # noqa: E402
 
 EXAMPLES = [
     "What was the budget of the LMPP project and who funded it?",
@@ -45,22 +46,23 @@ def build_ui(service: Service) -> Any:
     """The chat page: chat with streamed answers, sources panel, filters, upload, feedback."""
     import gradio as gr
 
-    from assistant.api import answer_from_dict
+    from assistant.serve.api import answer_from_dict
 
     settings = service.settings
 
     def report_choices() -> list[tuple[str, str]]:
-        return [(f"{r.title} ({r.year or 'n.d.'})", r.source) for r in service.documents()]
+        records = service.assistant.documents()
+        return [(f"{r.title} ({r.year or 'n.d.'})", r.source) for r in records]
 
     def years() -> tuple[int, int]:
-        found = [r.year for r in service.documents() if r.year]
+        found = [r.year for r in service.assistant.documents() if r.year]
         if not found:
             return 2000, 2030
         # a slider needs two different ends, even when every report has the same year
         return min(found), max(max(found), min(found) + 1)
 
     low, high = years()
-    modes = ["extractive", "llm"] if settings.llm else ["extractive"]
+    modes = answer_modes(settings, service.assistant.answers.chat_model)
 
     with gr.Blocks(title="Evaluation-report assistant", analytics_enabled=False) as demo:
         gr.Markdown("## Evaluation-report assistant\nAsk about the evaluation reports. Every "
@@ -127,7 +129,8 @@ def build_ui(service: Service) -> Any:
             pieces: list[str] = []
             final = None
             try:
-                for event in service.stream(message, prior, filters, answer_mode, int(k)):
+                request = AskRequest(message, prior, filters, answer_mode, int(k))
+                for event in service.assistant.ask_stream(request):
                     if event.kind == "passages":
                         turn[-1]["content"] = (
                             f"Reading {len(event.passages)} passages…" if event.passages
@@ -140,7 +143,7 @@ def build_ui(service: Service) -> Any:
                         yield turn, gr.skip(), store, ""
                     elif event.kind == "answer":
                         final = event.answer
-            except EXPECTED_ERRORS as exc:
+            except AssistantError as exc:
                 turn[-1]["content"] = f"⚠️ {escape_markdown_html(str(exc))}"
                 yield turn, gr.skip(), store, ""
                 return
@@ -209,7 +212,8 @@ def build_ui(service: Service) -> Any:
                 Passages, best first, each with the report title, year, file name, page, section
                 heading, score and text.
             """
-            return [p.to_dict() for p in service.search(query, k=max(1, min(int(k), 20)))]
+            request = SearchRequest(query, k=max(1, min(int(k), 20)))
+            return [p.to_dict() for p in service.assistant.search(request)]
 
         def ask_reports(question: str) -> dict[str, Any]:
             """Answer a question from the evaluation reports in this assistant's index (by
@@ -223,7 +227,7 @@ def build_ui(service: Service) -> Any:
                 the reports do not cover the question), and `citations`, each with report title,
                 year, file name, page, section and the supporting sentence (`quote`).
             """
-            return service.ask(question).to_dict()
+            return service.assistant.ask(AskRequest(question)).to_dict()
 
         gr.api(search_reports, api_name="search_reports")
         gr.api(ask_reports, api_name="ask_reports")
@@ -235,7 +239,7 @@ def build_app(service: Service) -> Any:
     """One FastAPI app: the REST API, the chat page at ``/`` and MCP at ``/gradio_api/mcp/``."""
     import gradio as gr
 
-    from assistant.api import create_api
+    from assistant.serve.api import create_api
 
     api = create_api(service)
     pairs = service.settings.auth_pairs()
@@ -298,7 +302,7 @@ def main(argv: list[str]) -> int:
                 print(f"Index: {report.documents_in_index} reports, {report.chunks_in_index} "
                       f"chunks in {settings.index_dir}", flush=True)
         app = build_app(service)
-    except EXPECTED_ERRORS as exc:
+    except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     import uvicorn
@@ -306,7 +310,8 @@ def main(argv: list[str]) -> int:
     print(f"Serving on http://{settings.host}:{settings.port} (REST under /api, "
           "MCP at /gradio_api/mcp/)", flush=True)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                    timeout_graceful_shutdown=5)
     finally:
         service.close()
     return 0

@@ -1,11 +1,12 @@
 """Question answering over evaluation reports with cited passages."""
 
-from assistant.core import Assistant
+from assistant.core import Assistant, build_assistant
 from assistant.errors import AssistantError, ConfigError, DocumentNotFound, QueryError
-from assistant.records import FileResult, Filters, IngestReport, Passage
+from assistant.records import AskRequest, FileResult, Filters, IngestReport, Passage, SearchRequest
 from assistant.settings import Settings
 
 __all__ = [
+    "AskRequest",
     "Assistant",
     "AssistantError",
     "ConfigError",
@@ -15,5 +16,7 @@ __all__ = [
     "IngestReport",
     "Passage",
     "QueryError",
+    "SearchRequest",
     "Settings",
+    "build_assistant",
 ]

@@ -1,4 +1,4 @@
-"""The library's front door: ``Assistant``."""
+"""The library's front door: :class:`Assistant`, built by :func:`build_assistant`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answering import AnswerEvent, AnswerPipeline
-from assistant.errors import DocumentNotFound
+from assistant.answering.pipeline import AnswerEvent, AnswerPipeline
+from assistant.errors import ConfigError, DocumentNotFound
 from assistant.indexing import Index, IngestProgress
-from assistant.records import Answer, Filters, IngestReport, Passage
-from assistant.retrieval import HybridRetriever
+from assistant.records import Answer, AskRequest, Filters, IngestReport, Passage, SearchRequest
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.rerank import RerankContext, build_reranker
 from assistant.settings import Settings
 from vectorstore import DocumentRecord, Embedder, make_embedder
 
@@ -18,28 +19,27 @@ from vectorstore import DocumentRecord, Embedder, make_embedder
 class Assistant:
     """Ingest reports, search them, answer questions, list and delete documents.
 
-    Heavy parts are injected or built lazily: the embedding model loads on the first embedding,
-    never at construction; tests can hand in their own ``embedder`` and Chroma ``client``.
+    Construction does no I/O: the embedding model loads on the first embedding and the index
+    opens on first use. Build one with :func:`build_assistant`, or hand in your own parts
+    (tests pass their own ``embedder`` and Chroma ``client``).
     """
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings,
         *,
-        embedder: Embedder | None = None,
+        embedder: Embedder,
         client: Any = None,
         chat_model: Any = None,
     ):
-        self.settings = settings or Settings.load()
-        self.embedder = embedder or make_embedder(
-            self.settings.embedding_model,
-            self.settings.embedding_backend,
-            self.settings.embedding_precision,
+        self.settings = settings
+        self.embedder = embedder
+        self.index = Index(settings, embedder, client)
+        self.retriever = HybridRetriever(
+            self.index, build_reranker(settings.reranker, RerankContext(embedder))
         )
-        self.index = Index(self.settings, self.embedder, client)
-        self.retriever = HybridRetriever(self.index)
         self.answers = AnswerPipeline(
-            self.settings, self.retriever, self.embedder, self.index.lexical, chat_model
+            settings, self.retriever, embedder, lambda: self.index.lexical, chat_model
         )
 
     def ingest(
@@ -49,46 +49,27 @@ class Assistant:
         targets = [Path(p) for p in paths] if paths else [self.settings.reports_dir]
         return self.index.ingest(targets, progress)
 
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        filters: Filters | None = None,
-        mode: str | None = None,
-    ) -> list[Passage]:
-        """The best passages for ``query``: hybrid (default), ``dense`` or ``lexical``."""
-        k = self.settings.top_k if k is None else k
-        mode = mode or self.settings.retrieval_mode
-        return self.retriever.search(query, k, filters, mode)
+    def search(self, request: SearchRequest | str, **options: Any) -> list[Passage]:
+        """The best passages for a :class:`SearchRequest`, or for a query string with the
+        request's fields as keywords (``k``, ``filters``, ``retrieval_mode``)."""
+        if isinstance(request, str):
+            request = SearchRequest(request, **options)
+        elif options:
+            raise TypeError("give either a SearchRequest or a query with options, not both")
+        return self.retriever.search(request)
 
-    def ask(
-        self,
-        question: str,
-        history: Any = None,
-        filters: Filters | None = None,
-        *,
-        mode: str | None = None,
-        k: int | None = None,
-    ) -> Answer:
-        """Answer ``question`` with checked citations, or refuse (``answerable: false``).
+    def ask(self, request: AskRequest | str, **options: Any) -> Answer:
+        """Answer with checked citations, or refuse (``answerable: false``).
 
-        ``history``: earlier turns (``[{"role", "content"}]`` or ``[(question, answer)]``), used
-        to make a follow-up standalone. ``mode``: ``extractive`` (default) or ``llm``.
+        Takes an :class:`AskRequest`, or a question string with the request's fields as
+        keywords (``history``, ``filters``, ``answer_mode``, ``k``).
         """
-        return self.answers.ask(question, history, filters, mode, k)
+        return self.answers.ask(_ask_request(request, options))
 
-    def ask_stream(
-        self,
-        question: str,
-        history: Any = None,
-        filters: Filters | None = None,
-        *,
-        mode: str | None = None,
-        k: int | None = None,
-    ) -> Iterator[AnswerEvent]:
-        """Like :meth:`ask`, yielding the passages, the LLM's draft as it is written and the
+    def ask_stream(self, request: AskRequest | str, **options: Any) -> Iterator[AnswerEvent]:
+        """Like :meth:`ask`, yielding the passages, the draft as it is written and the
         checked answer (the last event)."""
-        return self.answers.stream(question, history, filters, mode, k)
+        return self.answers.stream(_ask_request(request, options))
 
     def documents(self) -> list[DocumentRecord]:
         """Every document in the index."""
@@ -102,13 +83,16 @@ class Assistant:
             raise DocumentNotFound(f"no document named '{source}' in the index (known: {known})")
         return record
 
-    def as_retriever(self, k: int = 5, filters: Filters | None = None, mode: str = "hybrid") -> Any:
+    def as_retriever(
+        self, k: int = 5, filters: Filters | None = None, retrieval_mode: str = "hybrid"
+    ) -> Any:
         """A LangChain retriever over this assistant's search."""
-        from assistant.langchain_retriever import ReportRetriever
+        from assistant.retrieval.langchain import ReportRetriever
 
-        return ReportRetriever(assistant=self, k=k, filters=filters, mode=mode)
+        return ReportRetriever(assistant=self, k=k, filters=filters, mode=retrieval_mode)
 
     def close(self) -> None:
+        self.retriever.close()
         self.index.close()
 
     def __enter__(self) -> Assistant:
@@ -116,3 +100,51 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _ask_request(request: AskRequest | str, options: dict[str, Any]) -> AskRequest:
+    if isinstance(request, str):
+        return AskRequest(request, **options)
+    if options:
+        raise TypeError("give either an AskRequest or a question with options, not both")
+    return request
+
+
+def build_assistant(
+    settings: Settings | None = None,
+    *,
+    embedder: Embedder | None = None,
+    client: Any = None,
+    chat_model: Any = None,
+) -> Assistant:
+    """The one place that builds the embedder, the Chroma client's owner and the answerers'
+    parts from ``settings`` (default: :meth:`Settings.load`, defaults and ``ASSISTANT_*``).
+
+    Names the settings choose from a registry (fusion, reranker, answer mode) are checked here,
+    so a bad one fails at start-up with the choices listed. Nothing is loaded or opened yet.
+    """
+    settings = settings or Settings.load()
+    check_choices(settings)
+    embedder = embedder or make_embedder(
+        settings.embedding_model, settings.embedding_backend, settings.embedding_precision
+    )
+    return Assistant(settings, embedder=embedder, client=client, chat_model=chat_model)
+
+
+def check_choices(settings: Settings) -> None:
+    """ConfigError when a setting names something no registry has, or the Chroma server
+    address is malformed (parsed only; nothing is contacted)."""
+    settings.chroma_server()
+    from assistant.answering.answerers import ANSWERERS
+    from assistant.retrieval.fusion import FUSIONS
+    from assistant.retrieval.rerank import RERANKERS
+
+    for setting, registry in (
+        ("answer_mode", ANSWERERS), ("fusion", FUSIONS), ("reranker", RERANKERS)
+    ):
+        value = getattr(settings, setting)
+        if value not in registry:
+            raise ConfigError(
+                f"{setting} must be one of {', '.join(registry)}; got {value!r} "
+                f"(ASSISTANT_{setting.upper()})"
+            )

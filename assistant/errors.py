@@ -1,22 +1,35 @@
-"""Errors of the assistant, and the families the front ends turn into messages.
+"""One error tree for the whole distribution. Front ends catch :class:`AssistantError` (and
+nothing broader) and turn it into a message; which status or exit code follows from the branch.
 
-    AssistantError
-     ├── ConfigError        a setting has a bad value
-     ├── QueryError         a question or search request is invalid (empty, too long, bad k)
-     ├── DocumentNotFound   no document with that name in the index
-     └── EvalSetError       a question set or baseline file is malformed
-    ingest.IngestError      a file could not be read (names the file and page)
-    vectorstore.StoreError  the index or the embedding model cannot be used
+    AssistantError (defined in ingest.errors, the lowest package, re-exported here)
+     ├── IngestError            a file could not be read (names the file and page)
+     │    ├── UnsupportedFormat, FileTooLarge, UnreadableDocument
+     │    └── CatalogError      the catalog file beside the reports is malformed
+     ├── StoreError             the index or the embedding model cannot be used
+     │    └── EmbeddingModelError, IndexUnavailable, IndexMismatch
+     ├── ConfigError            a setting has a bad value
+     ├── QueryError             a question or search request is invalid (empty, too long, bad k)
+     ├── DocumentNotFound       no document with that name in the index
+     ├── EvalSetError           a question set or baseline file is malformed
+     └── LLMError               the chat model could not be reached or failed
 """
 
 from __future__ import annotations
 
-from ingest.errors import IngestError
+from ingest.errors import AssistantError, CatalogError, IngestError
 from vectorstore.errors import StoreError
 
-
-class AssistantError(Exception):
-    """Base class of the assistant's own errors."""
+__all__ = [
+    "AssistantError",
+    "CatalogError",
+    "ConfigError",
+    "DocumentNotFound",
+    "EvalSetError",
+    "IngestError",
+    "LLMError",
+    "QueryError",
+    "StoreError",
+]
 
 
 class ConfigError(AssistantError):
@@ -35,5 +48,5 @@ class EvalSetError(AssistantError):
     """A question set or baseline file is malformed; the message names the file and item."""
 
 
-#: Every error the library raises on purpose; front ends catch these and nothing broader.
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (AssistantError, IngestError, StoreError)
+class LLMError(AssistantError):
+    """The chat model could not be reached or failed; the message names the model."""

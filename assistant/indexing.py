@@ -17,20 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.preparing import GROUP_CHUNKS, IngestProgress, Pending, prepare_file
 from assistant.records import FileResult, IngestReport
 from assistant.settings import Settings
-from ingest import (
-    ChunkingOptions,
-    DocumentMeta,
-    IngestError,
-    iter_input_files,
-    load_document,
-    prepare,
-    read_catalog,
-    sha256_of,
-)
-from ingest.loaders import read_bytes
-from ingest.records import PreparedDocument
+from ingest import DocumentMeta, IngestError, iter_input_files
 from vectorstore import (
     ChromaDenseIndex,
     DocumentCatalog,
@@ -40,29 +30,15 @@ from vectorstore import (
     open_client,
 )
 
-#: Prepared files are embedded and written together once they hold this many chunks.
-GROUP_CHUNKS = 256
+__all__ = ["GROUP_CHUNKS", "Index", "IngestProgress"]
 
 
-@dataclass
-class _Pending:
-    """A file read, parsed and chunked, waiting for its group to be embedded and written."""
-
-    path: Path
-    data_size: int
-    doc_id: str
-    existing: DocumentRecord | None
-    prepared: PreparedDocument
-    started: float
-
-
-@dataclass
-class IngestProgress:
-    """Callbacks a front end can pass to follow an ingest (all optional)."""
-
-    on_file: Callable[[Path, int, int], None] | None = None  # path, index, total
-    on_chunks: Callable[[int, int], None] | None = None  # embedded so far, total for the file
-    on_result: Callable[[FileResult], None] | None = None
+@dataclass(frozen=True)
+class _Parts:
+    client: Any
+    dense: ChromaDenseIndex
+    catalog: DocumentCatalog
+    lexical: Fts5LexicalIndex
 
 
 class Index:
@@ -71,21 +47,51 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder, client: Any = None):
         self.settings = settings
         self.embedder = embedder
-        if client is None:
-            server = settings.chroma_server()
-            if server:
-                host, port, https = server
-                client = open_client(host=host, port=port, ssl=https)
-            else:
-                client = open_client(settings.chroma_path)
-        self.client = client
-        self.dense = ChromaDenseIndex(client, embedder.name)
-        self.catalog = DocumentCatalog(client)
-        self.lexical = Fts5LexicalIndex(settings.lexical_path)
+        self._client = client
+        self._parts: _Parts | None = None
+        self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._records: list[DocumentRecord] | None = None
         self._fetched_at = 0.0
-        self.sync_lexical()
+
+    # -- opening (on first use: construction does no I/O) -------------------------------------
+    def _open(self) -> _Parts:
+        if self._parts is None:
+            with self._open_lock:
+                if self._parts is None:
+                    client = self._client if self._client is not None else self._connect()
+                    self._parts = _Parts(
+                        client,
+                        ChromaDenseIndex(client, self.embedder.name),
+                        DocumentCatalog(client),
+                        Fts5LexicalIndex(self.settings.lexical_path),
+                    )
+                    self.sync_lexical()
+        return self._parts
+
+    def _connect(self) -> Any:
+        server = self.settings.chroma_server()
+        if server:
+            host, port, https = server
+            return open_client(host=host, port=port, ssl=https)
+        return open_client(self.settings.chroma_path)
+
+    @property
+    def client(self) -> Any:
+        """The Chroma client (embedded folder or server)."""
+        return self._open().client
+
+    @property
+    def dense(self) -> ChromaDenseIndex:
+        return self._open().dense
+
+    @property
+    def catalog(self) -> DocumentCatalog:
+        return self._open().catalog
+
+    @property
+    def lexical(self) -> Fts5LexicalIndex:
+        return self._open().lexical
 
     # -- reading -----------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
@@ -163,7 +169,7 @@ class Index:
                     self.collect_garbage()
                     collected = True
 
-            group: list[_Pending] = []
+            group: list[Pending] = []
 
             def flush() -> None:
                 if group:
@@ -176,7 +182,9 @@ class Index:
             for number, path in enumerate(files, 1):
                 if progress.on_file:
                     progress.on_file(path, number, len(files))
-                pending = self._prepare_file(path, catalogs, {p.doc_id: p for p in group})
+                pending = prepare_file(
+                    self, path, catalogs, {p.doc_id: p for p in group}, progress
+                )
                 if isinstance(pending, FileResult):
                     results.append(pending)
                     if progress.on_result:
@@ -195,67 +203,8 @@ class Index:
             documents_in_index=len(records),
         )
 
-    def _prepare_file(
-        self,
-        path: Path,
-        catalogs: dict[Path, dict[str, DocumentMeta] | IngestError],
-        pending: dict[str, _Pending],
-    ) -> FileResult | _Pending:
-        """Read, parse and chunk one file, or say why it needs no write (unchanged, a twin
-        of a catalogued or pending document, unreadable)."""
-        started = time.perf_counter()
-        try:
-            data = read_bytes(path, self.settings.max_file_bytes)
-            doc_id = sha256_of(data)
-            existing = self.catalog.get(path.name)
-            if (
-                existing is not None
-                and existing.doc_id == doc_id
-                and not _meta_changed(existing, self._catalog_meta(path, catalogs))
-            ):
-                return FileResult(
-                    str(path), path.name, "unchanged", existing.chunks, doc_id,
-                    seconds=time.perf_counter() - started,
-                )
-            twin = next(
-                (r.source for r in self.catalog.with_doc_id(doc_id) if r.source != path.name),
-                pending[doc_id].path.name if doc_id in pending else None,
-            )
-            if twin is not None:
-                return FileResult(
-                    str(path), path.name, "skipped", 0, doc_id,
-                    error=f"{path.name}: same content as {twin}, already in the index",
-                    seconds=time.perf_counter() - started,
-                )
-            meta = self._catalog_meta(path, catalogs)
-            self._checkpoint("parse", path)
-            password = self.settings.pdf_password
-            document = load_document(
-                path,
-                data=data,
-                max_bytes=self.settings.max_file_bytes,
-                pdf_password=password.get_secret_value() if password else None,
-            )
-            prepared = prepare(
-                document,
-                self.embedder.count_tokens,
-                meta,
-                ChunkingOptions(
-                    target=self.settings.chunk_tokens,
-                    overlap=min(self.settings.chunk_overlap, self.settings.chunk_tokens - 1),
-                    window=self.embedder.max_tokens,
-                ),
-            )
-        except IngestError as exc:
-            return FileResult(
-                str(path), path.name, "failed", error=str(exc),
-                seconds=time.perf_counter() - started,
-            )
-        return _Pending(path, data_size=len(data), doc_id=doc_id, existing=existing,
-                        prepared=prepared, started=started)
-
     def _write_group(
-        self, group: Sequence[_Pending], progress: IngestProgress,
+        self, group: Sequence[Pending], progress: IngestProgress,
         before_write: Callable[[], None],
     ) -> list[FileResult]:
         """Embed and write prepared files together: one embedding pass (batches pad to their
@@ -265,20 +214,24 @@ class Index:
         chunks = [c for p in group for c in p.prepared.chunks]
         done = 0
 
+        def checkpoint(stage: str, path: Path) -> None:
+            if progress.on_stage:
+                progress.on_stage(stage, path)
+
         def advance(n: int) -> None:
             nonlocal done
             done += n
             if progress.on_chunks:
                 progress.on_chunks(done, len(chunks))
             if done < len(chunks):
-                self._checkpoint("embed", first)
+                checkpoint("embed", first)
 
         before_write()
         vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
-        self.dense.upsert(chunks, vectors, on_batch=lambda: self._checkpoint("write", first))
+        self.dense.upsert(chunks, vectors, on_batch=lambda: checkpoint("write", first))
         for p in group:
             self.lexical.replace_doc(p.doc_id, p.prepared.chunks)
-        self._checkpoint("catalog", first)
+        checkpoint("catalog", first)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self.catalog.put_many([
             DocumentRecord(
@@ -314,29 +267,6 @@ class Index:
         self.refresh()
         return results
 
-    def _checkpoint(self, stage: str, path: Path) -> None:
-        """Fault injection for the crash tests: with ``ASSISTANT_FAULT_PAUSE=stage`` set, stop
-        here (announcing it on stderr) so a test can kill the process at a known point."""
-        if self.settings.fault_pause == stage:
-            import sys
-
-            print(f"PAUSED {stage} {path.name}", file=sys.stderr, flush=True)
-            time.sleep(3600)
-
-    def _catalog_meta(
-        self, path: Path, catalogs: dict[Path, dict[str, DocumentMeta] | IngestError]
-    ) -> DocumentMeta | None:
-        folder = path.parent
-        if folder not in catalogs:
-            try:
-                catalogs[folder] = read_catalog(folder)
-            except IngestError as exc:
-                catalogs[folder] = exc
-        entry = catalogs[folder]
-        if isinstance(entry, IngestError):
-            raise entry
-        return entry.get(path.name)
-
     def delete(self, source: str) -> DocumentRecord | None:
         """Remove a document: its catalog record first (so it stops being answerable), then
         its chunks. Returns the removed record, or None when there was none."""
@@ -351,15 +281,8 @@ class Index:
             return record
 
     def close(self) -> None:
-        self.lexical.close()
-
-
-def _meta_changed(record: DocumentRecord, meta: DocumentMeta | None) -> bool:
-    """Has the catalog file changed a document's title, year or kind since it was ingested?"""
-    if meta is None:
-        return False
-    pairs = ((meta.title, record.title), (meta.year, record.year), (meta.kind, record.kind))
-    return any(new not in (None, "") and new != old for new, old in pairs)
+        if self._parts is not None:
+            self._parts.lexical.close()
 
 
 def _signature(records: Sequence[DocumentRecord]) -> set[tuple[str, str, int]]:

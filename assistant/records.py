@@ -1,7 +1,10 @@
-"""Typed records returned by the assistant: search filters, passages, ingest reports."""
+"""Typed records that cross the layers: the requests (``AskRequest``, ``SearchRequest``, each
+validated once where it is built), filters, chat turns, passages, citations, answers and ingest
+reports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -70,6 +73,139 @@ def _year_range(years: Any) -> tuple[int, int]:
             f"year must be a year or a range like 2008-2013; got {years!r}"
         ) from exc
     raise QueryError(f"year must be a year or a range like 2008-2013; got {years!r}")
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" | "assistant"
+    content: str
+
+
+def normalise_history(history: Any) -> list[Turn]:
+    """Accept the history shapes front ends send and return plain turns.
+
+    Shapes: ``[{"role", "content"}]`` (OpenAI / Gradio 6 messages, where ``content`` may be a
+    list of ``{"type": "text", "text"}`` parts), ``[(user, assistant), ...]`` pairs, or a list of
+    strings (earlier user questions).
+    """
+    if history is None:
+        return []
+    if not isinstance(history, Sequence) or isinstance(history, str):
+        raise QueryError("history must be a list of messages ({role, content}) or of pairs")
+    turns: list[Turn] = []
+    for position, item in enumerate(history):
+        if isinstance(item, str):
+            turns.append(Turn("user", item))
+        elif isinstance(item, dict) and "role" in item:
+            role = str(item["role"])
+            if role not in ("user", "assistant", "system"):
+                raise QueryError(f"history item {position}: unknown role {role!r}")
+            if role != "system":
+                turns.append(Turn(role, _text(item.get("content"), position)))
+        elif isinstance(item, Sequence) and len(item) == 2:
+            user, bot = item
+            if user:
+                turns.append(Turn("user", _text(user, position)))
+            if bot:
+                turns.append(Turn("assistant", _text(bot, position)))
+        else:
+            raise QueryError(
+                f"history item {position} is neither a message ({{role, content}}) nor a "
+                f"(question, answer) pair: {item!r:.80}"
+            )
+    return turns
+
+
+def _text(content: Any, position: int) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, Sequence):
+        return " ".join(_text(part, position) for part in content)
+    raise QueryError(f"history item {position}: content must be text, got {type(content)}")
+#: The most passages one request may ask for, and the longest question or query (characters).
+K_MAX = 100
+MAX_QUERY_CHARS = 2000
+
+
+def clean_query(query: Any) -> str:
+    """``query`` with control characters dropped and spaces collapsed, or :class:`QueryError`
+    when it is not text, empty, or longer than :data:`MAX_QUERY_CHARS`."""
+    if not isinstance(query, str):
+        raise QueryError(f"the query must be text, got {type(query).__name__}")
+    query = "".join(ch if ch.isprintable() or ch.isspace() else " " for ch in query)
+    query = " ".join(query.split())
+    if not query:
+        raise QueryError("the query is empty; type a question or some words to search for")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
+        )
+    return query
+
+
+def _check_k(k: Any) -> None:
+    if k is None:
+        return
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
+        raise QueryError(f"k must be between 1 and {K_MAX}. Currently, k is {k!r}")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, validated when built: the query, how many passages (``None``: the setting
+    ``top_k``), filters, and the retrieval mode (``None``: the setting ``retrieval_mode``)."""
+
+    query: str
+    k: int | None = None
+    filters: Filters = field(default_factory=Filters)
+    retrieval_mode: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "query", clean_query(self.query))
+        _check_k(self.k)
+        if self.filters is None:
+            object.__setattr__(self, "filters", Filters())
+        elif not isinstance(self.filters, Filters):
+            raise QueryError(f"filters must be Filters, got {type(self.filters).__name__}")
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    """One question, validated when built and passed whole from every front end (CLI, REST,
+    chat page, MCP) to the answer pipeline.
+
+    ``history``: earlier turns in any shape :func:`normalise_history` accepts, kept as
+    :class:`Turn`. ``answer_mode``: an answerer's name (``None``: the setting ``answer_mode``).
+    ``k``: passages to retrieve (``None``: the setting ``answer_passages``).
+    """
+
+    question: str
+    history: Sequence[Any] = ()  # normalised to a tuple of Turn
+    filters: Filters = field(default_factory=Filters)
+    answer_mode: str | None = None
+    k: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "question", clean_query(self.question))
+        object.__setattr__(self, "history", tuple(normalise_history(self.history)))
+        _check_k(self.k)
+        if self.filters is None:
+            object.__setattr__(self, "filters", Filters())
+        elif not isinstance(self.filters, Filters):
+            raise QueryError(f"filters must be Filters, got {type(self.filters).__name__}")
+        if self.answer_mode is not None and not isinstance(self.answer_mode, str):
+            raise QueryError(f"answer mode must be a name, got {self.answer_mode!r}")
+
+
+def page_range(start: int | None, end: int | None) -> str:
+    """``"12"`` or ``"12-14"`` for a passage's pages; ``""`` when the page is unknown."""
+    if start is None:
+        return ""
+    return str(start) if end in (None, start) else f"{start}-{end}"
 
 
 @dataclass(frozen=True)

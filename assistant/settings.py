@@ -12,11 +12,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.errors import ConfigError
+from assistant.records import K_MAX
+from vectorstore import EMBEDDER_BACKENDS, EMBEDDING_PRECISIONS
 
 ENV_PREFIX = "ASSISTANT_"
 #: Default refusal threshold on the answerability score (0..1): the value `assistant eval
-#: --calibrate` fitted on eval_questions/reports.yaml (also in [tool.assistant] of pyproject.toml).
+#: --calibrate` fitted on eval_questions/reports.yaml.
 REFUSAL_THRESHOLD = 0.47
+REFUSAL_THRESHOLD_SET = "reports.yaml sha256:17acf03ed96781ec"
 _ENV_FIELDS = {
     "INDEX_DIR": "index_dir",
     "REPORTS_DIR": "reports_dir",
@@ -51,7 +54,7 @@ _ENV_FIELDS = {
     "PORT": "port",
     "AUTH": "auth",
     "MAX_CONCURRENT": "max_concurrent",
-    "FAULT_PAUSE": "fault_pause",
+    "RERANKER": "reranker",
 }
 
 
@@ -67,11 +70,11 @@ class Settings(BaseModel):
         description="sentence-transformers model: the packaged default, a folder, or a name "
         "already in the local Hugging Face cache",
     )
-    embedding_backend: Literal["auto", "native", "sentence-transformers"] = Field(
+    embedding_backend: Literal[EMBEDDER_BACKENDS] = Field(  # type: ignore[valid-type]
         "auto", description="native: our own BERT forward pass (no sentence-transformers import; "
         "mean-pooled BERT models only); auto picks it when the model allows",
     )
-    embedding_precision: Literal["auto", "fp32", "bf16"] = Field(
+    embedding_precision: Literal[EMBEDDING_PRECISIONS] = Field(  # type: ignore[valid-type]
         "auto", description="native backend only: auto is bf16 on CPUs with AMX bf16, else fp32",
     )
     chunk_tokens: int = Field(200, ge=32, le=510, description="target chunk size, word-pieces")
@@ -87,13 +90,13 @@ class Settings(BaseModel):
     )
     chroma_host: str | None = Field(None, description="use a Chroma server instead of a folder")
     chroma_port: int = Field(8000, ge=1, le=65535)
-    top_k: int = Field(5, ge=1, le=100)
+    top_k: int = Field(5, ge=1, le=K_MAX, description="passages a search returns")
     candidates: int = Field(50, ge=1, le=1000, description="per-index candidates before fusion")
     rrf_k: int = Field(
         10, ge=1, description="reciprocal rank fusion constant (10 measured better than 60 "
         "on top-5 retrieval checks; see docs/benchmarks.md)"
     )
-    fusion: Literal["rrf", "convex"] = Field(
+    fusion: str = Field(
         "rrf", description="how hybrid search merges the two rankings: reciprocal rank fusion "
         "(constant rrf_k) or convex, a weighted sum of min-max scaled scores (best on SciFact's "
         "train split, but it loses a report question rrf answers: docs/benchmarks.md)",
@@ -104,12 +107,16 @@ class Settings(BaseModel):
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="how passages are found: fused (hybrid) or one index alone"
     )
-    max_query_chars: int = Field(2000, ge=10)
-    answer_mode: Literal["extractive", "llm"] = Field(
-        "extractive", description="extractive (offline, no model) or llm (needs `llm`)"
+    reranker: str = Field(
+        "none", description="reorders the fused candidates before the top k are kept "
+        "(assistant.retrieval.rerank.RERANKERS)",
+    )
+    answer_mode: str = Field(
+        "extractive", description="the answerer: extractive (offline, no model) or llm (needs "
+        "`llm`); assistant.answering.answerers.ANSWERERS lists them",
     )
     answer_passages: int = Field(
-        8, ge=1, le=50, description="passages retrieved for an answer (the answer cites some)"
+        8, ge=1, le=K_MAX, description="passages retrieved for an answer (the answer cites some)"
     )
     answer_sentences: int = Field(4, ge=1, le=10, description="most sentences in an answer")
     refusal_threshold: float = Field(
@@ -129,12 +136,9 @@ class Settings(BaseModel):
         None, description="basic auth for the chat page as user:password (several: comma-separated)"
     )
     max_concurrent: int = Field(4, ge=1, le=64, description="questions answered at once by the app")
-    fault_pause: Literal["parse", "embed", "write", "catalog"] | None = Field(
-        None, description="crash tests only: pause ingest at this stage so a test can kill it"
-    )
     refusal_threshold_set: str | None = Field(
-        None, description="the question set the refusal threshold was calibrated on (its "
-        "file name and sha256), written by `assistant eval --calibrate`"
+        REFUSAL_THRESHOLD_SET, description="the question set the refusal threshold was "
+        "calibrated on (its file name and sha256), written by `assistant eval --calibrate`"
     )
 
     @classmethod
@@ -147,8 +151,9 @@ class Settings(BaseModel):
     ) -> Settings:
         """Build settings: defaults < config file < ``ASSISTANT_*`` variables < ``overrides``.
 
-        The config file is ``config_file``, else ``$ASSISTANT_CONFIG``, else the
-        ``[tool.assistant]`` table of ``./pyproject.toml`` when it has one.
+        The config file is ``config_file``, else ``$ASSISTANT_CONFIG``, else none: nothing is
+        read from the working directory unless named. A file's ``[tool.assistant]`` table is
+        used when it has one, else its top level.
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -157,8 +162,6 @@ class Settings(BaseModel):
             path = Path(env["ASSISTANT_CONFIG"])
         if path is not None:
             values.update(_read_toml(path, required=True))
-        elif Path("pyproject.toml").is_file():
-            values.update(_read_toml(Path("pyproject.toml"), required=False))
         for suffix, field in _ENV_FIELDS.items():
             value = env.get(ENV_PREFIX + suffix)
             if value not in (None, ""):

@@ -7,16 +7,28 @@ import re
 
 from vectorstore.lexical import STOPWORDS
 
-# Question words and fillers that say nothing about the topic.
-_FILLER = frozenset(
-    """which whom whose what when where who why how many much also did does according
-    ilo evaluation evaluations please give list explain describe mention mentioned
-    find found show shows say says""".split()
+#: Words that ask rather than name a topic.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how many much was were is are did does do".split()
+)
+# Question words and fillers that say nothing about the topic (beyond the lexical STOPWORDS).
+_FILLER = QUESTION_WORDS | frozenset(
+    """also according ilo evaluation evaluations please give list explain describe mention
+    mentioned find found show shows say says""".split()
 )
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+#: A list item's marker at the start of a line: bullets, ``1.``/``1)``, ``(a)``/``a)``,
+#: ``(iv)``/``iv.)``. ``LIST_MARKER.sub("", line)`` leaves the item's text.
+LIST_MARKER = re.compile(r"^\s*(?:[-*•▪◦]|\d{1,2}[.)]|\(?[a-z]\)|\(?[ivx]{1,5}\.?\))\s+")
 #: ``[1]``, ``[2, 3]``, ``[1][4]``: the markers that cite passages.
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+def is_list_item(line: str) -> bool:
+    """Does ``line`` start with a list marker followed by text?"""
+    found = LIST_MARKER.match(line)
+    return found is not None and bool(line[found.end():].strip())
 
 
 def stem(word: str) -> str:

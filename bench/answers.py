@@ -3,13 +3,12 @@ over the default corpus: expected facts, citations passing the check, refusal ra
 latency (retrieval included) with the model loaded. Writes a Markdown section to stdout (and to
 docs/benchmarks.md with --write).
 
-    python bench/answers.py [--write]
+    python -m bench.answers [--write]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import date
@@ -17,15 +16,13 @@ from pathlib import Path
 
 import yaml
 
+from assistant import Assistant, Settings, build_assistant
+from assistant.evaluation.report import markdown
+from assistant.evaluation.runs import load_question_set, run_set
+from assistant.text import markers
+from bench.foundation import machine, publish, quantile
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from foundation import machine, publish, quantile  # noqa: E402
-
-from assistant import Assistant, Settings  # noqa: E402
-from assistant.eval_report import markdown  # noqa: E402
-from assistant.evaluation import load_question_set, run_set  # noqa: E402
-from assistant.text import markers  # noqa: E402
 
 CHECKS = yaml.safe_load((ROOT / "tests/data/answer_checks.yaml").read_text())["questions"]
 MARK = "<!-- answers -->"
@@ -46,7 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load(index_dir=Path(tmp) / "index", env={})
-        with Assistant(settings) as assistant:
+        with build_assistant(settings) as assistant:
             assistant.ingest([ROOT / "data" / "reports"])
             assistant.ask("What is the ILO?")  # load the model; not one of the checks
             first, answers = run_pass(assistant)  # sentence vectors computed as needed
@@ -75,7 +72,7 @@ def main() -> int:
         MARK,
         "## Answers: extractive mode on our own question set",
         "",
-        f"{date.today().isoformat()} · {machine()} · `python bench/answers.py --write` "
+        f"{date.today().isoformat()} · {machine()} · `python -m bench.answers --write` "
         "(`make bench`)",
         "",
         f"{len(answerable)} answerable and {len(unanswerable)} unanswerable questions from "

@@ -2,7 +2,7 @@
 (headless Debian chromium, the app serving the default corpus on 127.0.0.1) and publishes the
 medians it measured in the page itself.
 
-    python bench/browser.py [--write]     (needs chromium: `make browser`)
+    python -m bench.browser [--write]     (needs chromium: `make browser`)
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench.foundation import publish
 
-from foundation import publish  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MARK = "<!-- browser -->"
 RESULT = ROOT / "build" / "test-artifacts" / "browser-timings.json"

@@ -2,7 +2,7 @@
 and search latency on the default corpus. Writes a Markdown section to stdout (and to
 docs/benchmarks.md with --write).
 
-    python bench/foundation.py [--write]
+    python -m bench.foundation [--write]
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from assistant import Assistant, Settings, build_assistant
 
-from assistant import Assistant, Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 REPORTS = ROOT / "data" / "reports"
 CHECKS = yaml.safe_load((ROOT / "tests/data/retrieval_checks.yaml").read_text())["checks"]
@@ -63,7 +62,7 @@ def main() -> int:
         index = Path(tmp) / "index"
         settings = Settings.load(index_dir=index, env={})
         started = time.perf_counter()
-        with Assistant(settings) as assistant:
+        with build_assistant(settings) as assistant:
             report = assistant.ingest([REPORTS])
             cold = time.perf_counter() - started
             chunks = all_chunks(assistant)
@@ -73,7 +72,7 @@ def main() -> int:
             for mode in ("dense", "lexical", "hybrid"):
                 hits = 0
                 for check in CHECKS:
-                    passages = assistant.search(check["question"], k=5, mode=mode)
+                    passages = assistant.search(check["question"], k=5, retrieval_mode=mode)
                     hits += any(
                         p.source == check["source"] and norm(check["quote"]) in norm(p.text)
                         for p in passages
@@ -85,7 +84,7 @@ def main() -> int:
         for _ in range(3):
             t = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "assistant.cli", "ingest", str(REPORTS), "--quiet"],
+                [sys.executable, "-m", "assistant.serve.cli", "ingest", str(REPORTS), "--quiet"],
                 check=True, env=env, cwd=ROOT, capture_output=True,
             )
             reruns.append(time.perf_counter() - t)
@@ -97,7 +96,7 @@ def main() -> int:
         MARK,
         "## Foundation: ingest and retrieval on the default corpus",
         "",
-        f"{today} · {machine()} · `python bench/foundation.py --write` (`make bench`)",
+        f"{today} · {machine()} · `python -m bench.foundation --write` (`make bench`)",
         "",
         "| measure | value |",
         "|---|---|",
@@ -142,7 +141,7 @@ def search_latencies(assistant: Assistant, rounds: int = 3) -> list[float]:
 def publish(mark: str, lines: list[str], write: bool) -> None:
     """Print a section; with ``write``, put it in docs/benchmarks.md too. Every table row gets
     date, machine and command columns, unless its table already has them."""
-    command = f"`python bench/{Path(sys.argv[0]).name} --write`"
+    command = f"`python -m bench.{Path(sys.argv[0]).stem} --write`"
     section = "\n".join(stamp_tables(lines, date.today().isoformat(), machine(), command))
     print(section)
     if write:

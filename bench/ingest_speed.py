@@ -3,7 +3,7 @@ tutorial pipeline (bench/langchain_tutorial.py), each a fresh process on an empt
 alternately; then where the product's time goes, re-ingest of the unchanged corpus and ingest
 of one changed report.
 
-    python bench/ingest_speed.py [--write] [--runs 3]
+    python -m bench.ingest_speed [--write] [--runs 3]
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.foundation import publish
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from foundation import publish  # noqa: E402
-
 REPORTS = ROOT / "data" / "reports"
 MARK = "<!-- ingest -->"
 
@@ -46,7 +44,7 @@ def timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
 
 def product(reports: Path, index: Path, extra: dict[str, str] | None = None):
     seconds, peak, out = timed(
-        [sys.executable, "-m", "assistant.cli", "--index", str(index), "ingest", str(reports),
+        [sys.executable, "-m", "assistant.serve.cli", "--index", str(index), "ingest", str(reports),
          "--json", "--quiet"],
         extra,
     )
@@ -65,10 +63,10 @@ PHASES = r"""
 import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, build_assistant
 imported = time.perf_counter()
 settings = Settings.load(index_dir=Path(sys.argv[1]))  # ASSISTANT_* from the environment
-assistant = Assistant(settings)
+assistant = build_assistant(settings)
 embedder = assistant.embedder
 spent = {"embed": 0.0}
 original = embedder.embed_documents

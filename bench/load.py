@@ -2,7 +2,7 @@
 each through the REST API, plus one upload (an ingest) in the middle of the run. Writes a
 Markdown section to stdout (and to docs/benchmarks.md with --write).
 
-    python bench/load.py [--clients 20] [--questions 10] [--write]
+    python -m bench.load [--clients 20] [--questions 10] [--write]
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ from typing import Any
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from bench.foundation import machine, publish, quantile
+from bench.servers import start_app, stop_process
 
-from foundation import machine, publish, quantile  # noqa: E402
-from helpers import start_app, stop_process  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 MARK = "<!-- load -->"
 QUESTIONS = [
@@ -113,7 +111,7 @@ def main() -> int:
         MARK,
         "## Load: concurrent clients through the REST API",
         "",
-        f"{date.today().isoformat()} · {machine()} · `python bench/load.py --write` "
+        f"{date.today().isoformat()} · {machine()} · `python -m bench.load --write` "
         "(`make bench`)",
         "",
         f"`app.py` on 127.0.0.1 with the default corpus; {args.clients} clients × "

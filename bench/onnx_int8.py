@@ -4,14 +4,13 @@ docs/benchmarks.md): the BERT of the packaged all-MiniLM-L6-v2 exported once wit
 in the index directory under ``models/``, and run by onnxruntime with the same tokenisation,
 length-sorted batches and mean pooling as the native backend.
 
-    python bench/onnx_int8.py [--write]   speed and fidelity on the default corpus's chunks
-    python bench/scifact.py --embedder onnx-int8   its SciFact figures through the product
+    python -m bench.onnx_int8 [--write]   speed and fidelity on the default corpus's chunks
+    python -m bench.scifact --embedder onnx-int8   its SciFact figures through the product
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,14 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from bench.foundation import all_chunks, publish
+from vectorstore.bert import BertEmbedder
+from vectorstore.embedder import PACKAGED_MODEL_SHA256
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from foundation import all_chunks, publish  # noqa: E402
-
-from vectorstore.bert import BertEmbedder  # noqa: E402
-from vectorstore.embedder import PACKAGED_MODEL_SHA256  # noqa: E402
 
 MARK = "<!-- onnx -->"
 
@@ -109,11 +105,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
-    from assistant import Assistant, Settings
+    from assistant import Settings, build_assistant
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load(index_dir=Path(tmp) / "index", env={})
-        with Assistant(settings) as assistant:
+        with build_assistant(settings) as assistant:
             assistant.ingest([ROOT / "data" / "reports"])
             texts = [c.embedding_text() for c in all_chunks(assistant)]
         candidates = {

@@ -1,7 +1,7 @@
 """Query benchmark: retrieval and extractive-answer latency over the fixed question set
 (eval_questions/reports.yaml), warm, and cold start to the first answer (the app, and the CLI).
 
-    python bench/queries.py [--write] [--starts 3]
+    python -m bench.queries [--write] [--starts 3]
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,24 +19,16 @@ from pathlib import Path
 
 import yaml
 
+from assistant import Settings, build_assistant
+from bench.foundation import publish, quantile
+from bench.servers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from foundation import publish, quantile  # noqa: E402
-
-from assistant import Assistant, Settings  # noqa: E402
 
 REPORTS = ROOT / "data" / "reports"
 QUESTIONS = ROOT / "eval_questions" / "reports.yaml"
 MARK = "<!-- queries -->"
 QUESTION = "What was the budget of the LMPP project and who funded it?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def app_start(index: Path) -> float:
@@ -74,7 +65,8 @@ def app_start(index: Path) -> float:
 def cli_start(index: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "--index", str(index), "ask", QUESTION, "--json"],
+        [sys.executable, "-m", "assistant.serve.cli", "--index", str(index), "ask", QUESTION,
+         "--json"],
         cwd=ROOT, check=True, capture_output=True, env={**os.environ},
     )
     return time.perf_counter() - started
@@ -89,7 +81,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         index = Path(tmp) / "index"
         settings = Settings.load(index_dir=index, env={})
-        with Assistant(settings) as assistant:
+        with build_assistant(settings) as assistant:
             assistant.ingest([REPORTS])
             assistant.ask("warm-up question about the reports")
             search, first, again = [], [], []

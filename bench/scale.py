@@ -7,7 +7,7 @@ The synthetic paragraphs are short (a 64 word-piece chunk target instead of the 
 that embedding 100,000 chunks takes minutes on 2 CPU cores rather than an hour; the ingest rate
 for report-sized chunks is in the ingest table.
 
-    python bench/scale.py [--write] [--documents 100] [--per-document 1000]
+    python -m bench.scale [--write] [--documents 100] [--per-document 1000]
 """
 
 from __future__ import annotations
@@ -23,13 +23,10 @@ from pathlib import Path
 
 import yaml
 
+from assistant import Assistant, Settings, build_assistant
+from bench.foundation import publish, quantile
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from foundation import publish, quantile  # noqa: E402
-
-from assistant import Assistant, Settings  # noqa: E402
 
 REPORTS = ROOT / "data" / "reports"
 QUESTIONS = ROOT / "eval_questions" / "reports.yaml"
@@ -68,11 +65,11 @@ def write_corpus(folder: Path, documents: int, per_document: int) -> list[Path]:
 
 
 def latencies(assistant: Assistant, questions: list[str], mode: str) -> list[float]:
-    assistant.search(questions[0], k=5, mode=mode)
+    assistant.search(questions[0], k=5, retrieval_mode=mode)
     out = []
     for question in questions * 2:
         started = time.perf_counter()
-        assistant.search(question, k=5, mode=mode)
+        assistant.search(question, k=5, retrieval_mode=mode)
         out.append((time.perf_counter() - started) * 1000)
     return sorted(out)
 
@@ -96,7 +93,7 @@ def main() -> int:
         paths = write_corpus(folder, args.documents, args.per_document)
         index = Path(tmp) / "index"
         settings = Settings.load(index_dir=index, env={}, chunk_tokens=CHUNK_TOKENS)
-        with Assistant(settings) as assistant:
+        with build_assistant(settings) as assistant:
             assistant.embedder.embed_query("warm-up")
             tokens: list[int] = []
             for start in range(0, len(paths), 10):

@@ -7,7 +7,7 @@ Fusion settings are tuned on the train split only; the test split is reported. T
 from ``../shared/bench-data/scifact`` (or ``$SCIFACT_DIR``) and never copied into the repository
 (CC BY-NC 2.0).
 
-    python bench/scifact.py [--write] [--limit-docs N] [--precision auto|fp32|bf16]
+    python -m bench.scifact [--write] [--limit-docs N] [--precision auto|fp32|bf16]
 """
 
 from __future__ import annotations
@@ -16,21 +16,18 @@ import argparse
 import json
 import math
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant import Assistant, Settings
+from assistant.retrieval.fusion import fuse
+from bench.foundation import all_chunks, machine, publish
+from vectorstore import Hit, make_embedder
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from foundation import all_chunks, machine, publish  # noqa: E402
-
-from assistant import Assistant, Settings  # noqa: E402
-from assistant.retrieval import fuse  # noqa: E402
-from vectorstore import Hit, make_embedder  # noqa: E402
 
 DATA = Path(os.environ.get("SCIFACT_DIR", ROOT.parent / "shared" / "bench-data" / "scifact"))
 MARK = "<!-- scifact -->"
@@ -194,7 +191,7 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     from datetime import date
 
     today = date.today().isoformat()
-    where = f"{today} · {machine()} · `python bench/scifact.py --write` (`make bench`)"
+    where = f"{today} · {machine()} · `python -m bench.scifact --write` (`make bench`)"
     results = {}
     for mode in ("dense", "lexical"):
         results[mode] = {s: score(fused_runs(rankings[s], doc_of, mode), splits[s])
@@ -235,7 +232,7 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     for mode in ("dense", "lexical", "hybrid", "defaults"):
         (nd, rc), (tnd, _) = results[mode]["test"], results[mode]["train"]
         lines.append(f"| ours: {label[mode]} | {nd:.3f} | {rc:.3f} | {tnd:.3f} | "
-                     f"{today} | {machine()} | `python bench/scifact.py --write` |")
+                     f"{today} | {machine()} | `python -m bench.scifact --write` |")
     for name, nd, rc in PUBLISHED:
         lines.append(f"| published: {name} | {nd} | {rc} | | | | SciFact README |")
     tuned, shipped = results["hybrid"]["test"][0], results["defaults"]["test"][0]

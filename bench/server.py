@@ -2,13 +2,12 @@
 Chroma server (`chroma run` on 127.0.0.1), in one script. Writes a Markdown section to stdout
 (and to docs/benchmarks.md with --write).
 
-    python bench/server.py [--write]
+    python -m bench.server [--write]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import date
@@ -16,15 +15,12 @@ from pathlib import Path
 
 import yaml
 
+from assistant import Assistant, Settings
+from bench.foundation import machine, publish, quantile, search_latencies
+from bench.servers import ChromaServer
+from vectorstore import LocalModelEmbedder, make_embedder
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from foundation import machine, publish, quantile, search_latencies  # noqa: E402
-from helpers import ChromaServer  # noqa: E402
-
-from assistant import Assistant, Settings  # noqa: E402
-from vectorstore import LocalModelEmbedder, make_embedder  # noqa: E402
 
 CHECKS = yaml.safe_load((ROOT / "tests/data/retrieval_checks.yaml").read_text())["checks"]
 MARK = "<!-- server -->"
@@ -77,7 +73,7 @@ def main() -> int:
         MARK,
         "## Chroma server vs embedded",
         "",
-        f"{date.today().isoformat()} · {machine()} · `python bench/server.py --write` "
+        f"{date.today().isoformat()} · {machine()} · `python -m bench.server --write` "
         "(`make bench`); the server is `chroma run` on 127.0.0.1, same machine",
         "",
         "| measure | embedded | server |",

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import yaml
 
-from ingest.errors import IngestError
+from ingest.errors import CatalogError
 from ingest.records import DocumentMeta, Section
 
 CATALOG_FILES = ("catalog.yaml", "catalog.yml")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
-
-class CatalogError(IngestError):
-    """The catalog file exists but cannot be used."""
+__all__ = ["CATALOG_FILES", "CatalogError", "infer_meta", "read_catalog"]
 
 
 def read_catalog(folder: Path) -> dict[str, DocumentMeta]:

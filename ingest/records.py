@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,30 @@ class Page:
 
     number: int | None
     text: str
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What a loader may need beyond the file's bytes."""
+
+    pdf_password: str | None = None
+
+
+#: What a loader's reader returns: the pages of raw text, and warnings about what it skipped.
+ReadResult = tuple[tuple[Page, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Loader:
+    """How files of one suffix are read (an entry of :data:`ingest.loaders.LOADERS`).
+
+    ``read(path, data, options)`` turns the file's bytes into pages, raising
+    :class:`~ingest.errors.UnreadableDocument` (naming the file and page) when it cannot;
+    ``format`` is what :attr:`LoadedDocument.format` records ("md" headings are markdown).
+    """
+
+    format: str
+    read: Callable[[Path, bytes, LoadOptions], ReadResult]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,10 @@ _DOT_LEADER = re.compile(r"(?:\.\s?){4,}|…{2,}|_{4,}")
 _TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
 _TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$")
-_STOPWORDS = frozenset(
+# Words a heading does not end on: a title line ending in one goes on over the next line.
+# Not the lexical index's STOPWORDS (vectorstore.lexical): that list is a larger set tuned for
+# queries ("tell", "report", pronouns...), and using it here would change which lines are headings.
+_DANGLING_WORDS = frozenset(
     "a an and as at by for from in into of on or the to with which that than its their".split()
 )
 _BULLET_GLYPHS = re.compile(r"^[•●▪◦■□➢►‣]\s*")
@@ -181,7 +184,7 @@ def _continues_heading(title: str, line: _Line, markdown: bool) -> bool:
         return False
     if _NUMBERED.match(text) or not text[:1].isalpha():
         return False
-    if title.split()[-1].lower() in _STOPWORDS and text[:1].isupper():
+    if title.split()[-1].lower() in _DANGLING_WORDS and text[:1].isupper():
         return True
     return _is_upper(title) and _is_upper(text) and len(title) > 40
 
@@ -240,7 +243,7 @@ def _heading(
             and len(words) <= 10
             and next_starts_block
             and not next_is_list
-            and words[-1].lower() not in _STOPWORDS
+            and words[-1].lower() not in _DANGLING_WORDS
         ):
             return level, text
         return None
@@ -256,7 +259,7 @@ def _heading(
         and len(text) < 0.75 * width
         and not any(ch.isdigit() or ch in "$%€:" for ch in text)
         and not _LIST_ITEM.match(text)
-        and words[-1].lower() not in _STOPWORDS
+        and words[-1].lower() not in _DANGLING_WORDS
         and next_line is not None
         and next_starts_block
         and not next_is_list

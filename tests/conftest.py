@@ -1,14 +1,31 @@
-"""Shared fixtures: the real embedding model, a real index of the default corpus, PDF makers."""
+"""Shared fixtures: the real embedding model, a real index of the default corpus, the app
+served for real, and the hash-seeded fake embedder for tests about plumbing.
+
+Every test that uses the real model or the served app, directly or through other fixtures, is
+marked ``slow`` here (``pytest -m "not slow"`` is the quick run). Tests that run the real model
+in a subprocess (the CLI, ``app.py``) carry the mark in their module.
+"""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from fakes import HashEmbedder
 from helpers import REPORTS
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+#: Fixtures that load the real embedding model or start the app; ``count_tokens`` is not one
+#: (it reads the model's tokenizer.json only).
+REAL_MODEL_FIXTURES = frozenset({"embedder", "corpus", "fresh", "app_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test whose fixture closure holds a real-model fixture."""
+    for item in items:
+        if REAL_MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +38,17 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def count_tokens(embedder):
-    return embedder.count_tokens
+def count_tokens():
+    """The real model's word-piece counter; it reads tokenizer.json, never the model."""
+    from vectorstore import make_embedder
+
+    return make_embedder().count_tokens
+
+
+@pytest.fixture()
+def fake_embedder():
+    """The hash-seeded fake embedder (:class:`fakes.HashEmbedder`), for tests about plumbing."""
+    return HashEmbedder()
 
 
 @pytest.fixture()
@@ -38,6 +64,16 @@ def fresh(settings, embedder):
     from assistant import Assistant
 
     with Assistant(settings, embedder=embedder) as assistant:
+        yield assistant
+
+
+@pytest.fixture()
+def fresh_fake(settings, fake_embedder):
+    """Like ``fresh``, embedding with the hash-seeded fake: for tests about bookkeeping, not
+    about what a search finds by meaning."""
+    from assistant import Assistant
+
+    with Assistant(settings, embedder=fake_embedder) as assistant:
         yield assistant
 
 
@@ -59,7 +95,7 @@ def corpus(tmp_path_factory, embedder):
 def app_server(tmp_path_factory):
     """`python app.py` started for real on a free 127.0.0.1 port with its own index (the default
     corpus ingested at start-up, as `make run` does), stopped at the end of the session."""
-    from helpers import start_app, stop_process
+    from bench.servers import start_app, stop_process
 
     index = tmp_path_factory.mktemp("app-index")
     log = tmp_path_factory.mktemp("app-log") / "app.log"

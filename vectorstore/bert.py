@@ -7,7 +7,7 @@ embedding the whole default corpus at bf16. This module needs only ``torch``, ``
 model's mean-pooled, normalised sentence vectors (tests/vectorstore/test_bert.py compares the two).
 
 It serves any local sentence-transformers folder whose model is a BERT with mean pooling; other
-models go through sentence-transformers (:func:`vectorstore.embedder.make_embedder`).
+models go through sentence-transformers (:func:`vectorstore.embedders.make_embedder`).
 
 Precision: ``fp32``, or ``bf16`` (weights and activations in bfloat16, pooling in fp32). ``auto``
 picks bf16 on CPUs with AMX bf16 units, where it is about 3x faster than fp32 with vectors at
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +91,6 @@ class BertEmbedder(LocalModelEmbedder):
         self._encoder: Any = None  # tokenizers.Tokenizer truncating at max_tokens
         self._load_lock = threading.Lock()
 
-    @property
-    def loaded(self) -> bool:
-        return bool(self._weights)
-
     def _load(self) -> None:
         with self._load_lock:
             if self._weights:
@@ -138,13 +134,15 @@ class BertEmbedder(LocalModelEmbedder):
             self.loads += 1
 
     # -- embedding -----------------------------------------------------------------------------
-    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embed_documents(texts)
+    def batching_order(self, texts: Sequence[str]) -> list[int]:
+        """Shortest first (in word-pieces), so each batch pads to about its own length."""
+        self._load()
+        encodings = self._encoder.encode_batch(list(texts))
+        return sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
 
-    def embed_documents(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        """Embed texts shortest first, so each batch pads to about its own length."""
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors of ``texts``, in their order; run shortest first in
+        forward passes of at most ``batch_size`` texts."""
         self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -154,8 +152,6 @@ class BertEmbedder(LocalModelEmbedder):
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             out[batch] = self._forward([encodings[i].ids for i in batch])
-            if progress:
-                progress(len(batch))
         self.embedded += len(texts)
         return out
 

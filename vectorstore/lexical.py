@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ingest.records import Chunk
-from vectorstore.dense import Hit
 from vectorstore.errors import IndexUnavailable
+from vectorstore.records import Hit, chunk_from_record
 
 _COLUMNS = (
     "chunk_id", "doc_id", "source", "title", "year", "section", "page_start", "page_end",
@@ -48,12 +48,12 @@ def fts_query(text: str, max_terms: int = 64) -> str:
 
 
 class Fts5LexicalIndex:
-    """Chunks in an FTS5 table; one connection per thread."""
+    """Chunks in an FTS5 table; one connection per thread, opened on first use (construction
+    does no I/O; a file that cannot be opened raises :class:`IndexUnavailable` then)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._conn()  # fail early with a clear message
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -67,7 +67,7 @@ class Fts5LexicalIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5({columns}, "
                     "tokenize='porter unicode61 remove_diacritics 2')"
                 )
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:  # OSError: the folder cannot be made
                 raise IndexUnavailable(f"cannot open the lexical index {self.path}: {exc}") from exc
             self._local.conn = conn
         return conn
@@ -179,22 +179,4 @@ def _insert(conn: sqlite3.Connection, chunks: Iterable[Chunk]) -> None:
 
 def _chunk(row: Sequence[object]) -> Chunk:
     values = dict(zip(_COLUMNS, row, strict=False))
-
-    def opt_int(value: object) -> int | None:
-        return None if value is None else int(value)  # type: ignore[call-overload]
-
-    return Chunk(
-        chunk_id=str(values["chunk_id"]),
-        doc_id=str(values["doc_id"]),
-        source=str(values["source"]),
-        title=str(values["title"] or ""),
-        year=opt_int(values["year"]),
-        section=str(values["section"] or ""),
-        page_start=opt_int(values["page_start"]),
-        page_end=opt_int(values["page_end"]),
-        char_start=int(values["char_start"]),  # type: ignore[call-overload]
-        char_end=int(values["char_end"]),  # type: ignore[call-overload]
-        position=int(values["position"]),  # type: ignore[call-overload]
-        kind=str(values["kind"]) if values["kind"] else None,
-        text=str(values["text"]),
-    )
+    return chunk_from_record(str(values["chunk_id"]), str(values["text"]), values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import statistics
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,19 @@ def new_conversation(page) -> None:
     )
 
 
+def settled(page) -> None:
+    """Wait until every image on the page has loaded or failed and the tasks queued meanwhile
+    (an onerror handler, say) have run: by then an injected alert() would have fired."""
+    page.wait_for_function("[...document.images].every((img) => img.complete)")
+    page.evaluate("() => new Promise((done) => setTimeout(done))")
+
+
+def feedback_lines(path: Path) -> list[str]:
+    """The complete (newline-ended) lines of a JSONL file, none while it does not exist."""
+    text = path.read_text() if path.exists() else ""
+    return text.splitlines()[: text.count("\n")]
+
+
 def last_answer(page) -> str:
     return page.locator("#chat [data-testid='bot']").last.inner_text()
 
@@ -91,10 +105,14 @@ def test_question_streamed_answer_and_sources(browser_page, app_server):
     assert page.locator("#sources mark").count() >= 1  # the supporting sentence, highlighted
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
 
+    feedback = app_server["index"] / "feedback.jsonl"
+    before = len(feedback_lines(feedback))
     page.locator("#chat button[aria-label='Dislike']").last.click()
-    page.wait_for_timeout(1500)
-    feedback = (app_server["index"] / "feedback.jsonl").read_text().splitlines()
-    saved = json.loads(feedback[-1])
+    deadline = time.monotonic() + 30
+    while len(feedback_lines(feedback)) == before:  # the click's request writes one line
+        assert time.monotonic() < deadline, "no feedback line was written"
+        time.sleep(0.1)
+    saved = json.loads(feedback_lines(feedback)[-1])
     assert saved["rating"] == "down" and "LMPP" in saved["question"]
 
 
@@ -139,7 +157,9 @@ def upload(page, path: Path) -> str:
     if not page.locator("#upload-button").is_visible():  # open the accordion once
         page.locator("#upload-panel").get_by_text("Add reports").click()
     page.locator("#upload input[type='file']").set_input_files(str(path))
-    page.wait_for_timeout(1000)
+    # the file is in the component's value once its preview row (not the progress bar) shows
+    page.locator(f"#upload td.filename[aria-label={json.dumps(path.name)}]").wait_for(
+        timeout=60_000)
     page.locator("#upload-button").click()
     page.wait_for_function(  # the result table, not the progress line, names the file
         "[...document.querySelectorAll('#upload-result table td')]"
@@ -183,6 +203,6 @@ def test_hostile_report_is_shown_as_text(browser_page, tmp_path):
     assert "<img src=x onerror=alert('img')>" in panel.inner_text()
     assert panel.locator("script").count() == 0 and panel.locator("img").count() == 0
     assert page.locator("#chat img").count() == 0
-    page.wait_for_timeout(500)
+    settled(page)
     assert page.dialogs == []
     shutil.copy(ARTIFACTS / "chat.png", ARTIFACTS / "chat-latest.png")

@@ -11,7 +11,9 @@ import textwrap
 
 import httpx
 import pytest
-from helpers import REPORTS, ROOT, start_app, stop_process
+from helpers import REPORTS, ROOT
+
+from bench.servers import start_app, stop_process
 
 pytestmark = pytest.mark.server
 
@@ -98,6 +100,7 @@ GUARD = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow  # the CLI and app.py with the real model
 def test_everything_works_with_the_network_refused(tmp_path):
     guard = tmp_path / "guard"
     guard.mkdir()
@@ -112,7 +115,7 @@ def test_everything_works_with_the_network_refused(tmp_path):
     index = tmp_path / "index"
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "assistant.cli", "--index", str(index),
+        return subprocess.run([sys.executable, "-m", "assistant.serve.cli", "--index", str(index),
                                *args], capture_output=True, text=True, timeout=300, cwd=ROOT,
                               env=env)
 

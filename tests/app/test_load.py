@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from helpers import ROOT
+
+from bench.load import run_load
 
 pytestmark = pytest.mark.server
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def test_concurrent_questions_and_an_upload(app_server):
-    from load import run_load
-
     upload = (b"# Load smoke report\n\nThe Samoa seasonal employment review counted 77 "
               b"returning workers in 2022 and recommends pre-departure training.\n")
     result = run_load(app_server["url"], clients=6, questions=3, upload=upload)

@@ -10,6 +10,8 @@ import httpx
 import pytest
 from helpers import REPORTS
 
+from bench.servers import start_app, stop_process
+
 pytestmark = pytest.mark.server
 
 LMPP = "What was the budget of the LMPP project and who funded it?"
@@ -139,9 +141,8 @@ def test_mcp_tools_list_and_call(app_server):
     assert "2,580,649" in answered
 
 
+@pytest.mark.slow  # its own app.py
 def test_basic_auth_protects_the_page_and_the_api(tmp_path):
-    from helpers import start_app, stop_process
-
     process, url = start_app(tmp_path / "index", tmp_path / "app.log", "--no-ingest",
                              ASSISTANT_AUTH="staff:s3cret")
     try:

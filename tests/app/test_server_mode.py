@@ -11,10 +11,11 @@ import time
 
 import httpx
 import pytest
-from helpers import REPORTS, ROOT, ChromaServer, start_app, stop_process
+from helpers import REPORTS, ROOT
 
-from assistant import Assistant, Settings
-from assistant.errors import EXPECTED_ERRORS
+from assistant import Assistant, Settings, build_assistant
+from assistant.errors import AssistantError
+from bench.servers import ChromaServer, start_app, stop_process
 
 pytestmark = pytest.mark.server
 SMALL = ("2013-ilo-labour-migration-evaluation-summary.md",
@@ -51,7 +52,7 @@ def test_ingest_and_answer_through_the_server(chroma, tmp_path, embedder):
     other = Settings.load(index_dir=tmp_path / "elsewhere", chroma_url=chroma.url, env={})
     with Assistant(other, embedder=embedder) as assistant:
         assert {r.source for r in assistant.documents()} == set(SMALL)
-        hits = assistant.search("semi-structured interviews", k=3, mode="lexical")
+        hits = assistant.search("semi-structured interviews", k=3, retrieval_mode="lexical")
         assert hits and hits[0].source == SMALL[1]
 
 
@@ -59,6 +60,7 @@ def ask(url: str, question: str) -> httpx.Response:
     return httpx.post(f"{url}/api/ask", json={"question": question}, timeout=120)
 
 
+@pytest.mark.slow  # two app.py replicas
 def test_replicas_restart_outage_and_recovery(chroma, tmp_path):
     env = {"ASSISTANT_CHROMA_URL": chroma.url, "ASSISTANT_CATALOG_REFRESH_S": "1"}
     a, url_a = start_app(tmp_path / "replica-a", tmp_path / "a.log", "--no-ingest", **env)
@@ -93,7 +95,7 @@ def test_replicas_restart_outage_and_recovery(chroma, tmp_path):
         down = ask(url_b, question)
         assert down.status_code == 503 and "chroma run" in down.json()["error"]
         cli = subprocess.run(
-            [sys.executable, "-m", "assistant.cli", "--index", str(tmp_path / "cli"),
+            [sys.executable, "-m", "assistant.serve.cli", "--index", str(tmp_path / "cli"),
              "--chroma-url", chroma.url, "docs"],
             capture_output=True, text=True, timeout=120, cwd=ROOT,
         )
@@ -113,5 +115,5 @@ def test_replicas_restart_outage_and_recovery(chroma, tmp_path):
 
 def test_a_bad_server_url_is_a_config_error(tmp_path):
     settings = Settings.load(index_dir=tmp_path, chroma_url="ftp://x", env={})
-    with pytest.raises(EXPECTED_ERRORS, match="ASSISTANT_CHROMA_URL must look like"):
-        Assistant(settings)
+    with pytest.raises(AssistantError, match="ASSISTANT_CHROMA_URL must look like"):
+        build_assistant(settings)

@@ -38,7 +38,7 @@ def clean_counts(folder, tmp_path_factory, embedder):
 
 def ingest(index, folder, **env):
     return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "--index", str(index), "ingest", str(folder),
+        [sys.executable, "-m", "assistant.serve.cli", "--index", str(index), "ingest", str(folder),
          "--quiet"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={"PATH": os.environ.get("PATH", ""), "HF_HUB_OFFLINE": "1", **env},

@@ -1,10 +1,15 @@
-"""Ingest through the Assistant on a real index: idempotence, replacement, deletion, bad input."""
+"""Ingest through the Assistant on a real index: idempotence, replacement, deletion, bad input.
+
+Chroma and FTS5 are real throughout. Tests about bookkeeping embed with the hash-seeded fake
+(``fake_embedder``, ``fresh_fake``); a test whose search must find a passage by its meaning uses
+the real model."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
+from fakes import HashEmbedder
 from helpers import PDF_2008, REPORTS, encrypt_pdf, make_image_only_pdf, make_pdf
 
 from assistant import Assistant, DocumentNotFound, Filters
@@ -25,9 +30,7 @@ SMALL = [
 
 
 def test_reingest_is_idempotent_and_embeds_nothing(tmp_path, settings):
-    from vectorstore import make_embedder
-
-    embedder = make_embedder()  # own counters
+    embedder = HashEmbedder()  # own counter
     folder = _copy(SMALL, tmp_path / "reports")
     with Assistant(settings, embedder=embedder) as assistant:
         first = assistant.ingest([folder])
@@ -35,63 +38,64 @@ def test_reingest_is_idempotent_and_embeds_nothing(tmp_path, settings):
         embedded = embedder.embedded
         assert embedded == first.chunks_written == first.chunks_in_index
     # a new process-like start: new assistant, new embedder, same index
-    embedder2 = make_embedder()
+    embedder2 = HashEmbedder()
     with Assistant(settings, embedder=embedder2) as assistant:
         second = assistant.ingest([folder])
         assert second.count("unchanged") == 2 and second.chunks_written == 0
         assert second.chunks_in_index == first.chunks_in_index
         assert assistant.index.dense.count() == first.chunks_in_index
         assert assistant.index.lexical.count() == first.chunks_in_index
-    assert embedder2.loads == 0 and embedder2.embedded == 0  # the model was never loaded
+    assert embedder2.embedded == 0  # nothing was embedded
 
 
-def test_changed_file_replaces_its_chunks(tmp_path, fresh):
+def test_changed_file_replaces_its_chunks(tmp_path, fresh_fake):
     folder = _copy(SMALL[:1], tmp_path / "reports")
     path = folder / SMALL[0]
-    fresh.ingest([folder])
-    old = fresh.documents()[0]
+    fresh_fake.ingest([folder])
+    old = fresh_fake.documents()[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n\nZanzibar pilot on seasonal quotas.\n",
                     encoding="utf-8")
-    report = fresh.ingest([folder])
+    report = fresh_fake.ingest([folder])
     assert report.count("replaced") == 1
-    (record,) = fresh.documents()
+    (record,) = fresh_fake.documents()
     assert record.doc_id != old.doc_id
-    assert fresh.index.dense.doc_ids() == {record.doc_id}
-    assert set(fresh.index.lexical.doc_counts()) == {record.doc_id}
-    assert fresh.index.dense.count() == record.chunks
-    hits = fresh.search("Zanzibar seasonal quotas", k=1)
+    assert fresh_fake.index.dense.doc_ids() == {record.doc_id}
+    assert set(fresh_fake.index.lexical.doc_counts()) == {record.doc_id}
+    assert fresh_fake.index.dense.count() == record.chunks
+    hits = fresh_fake.search("Zanzibar seasonal quotas", k=1, retrieval_mode="lexical")
     assert "Zanzibar" in hits[0].text
 
 
-def test_a_new_catalog_title_updates_the_document_in_place(tmp_path, fresh):
+def test_a_new_catalog_title_updates_the_document_in_place(tmp_path, fresh_fake):
     folder = _copy(SMALL[:1], tmp_path / "reports")
-    fresh.ingest([folder])
-    old = fresh.documents()[0]
+    fresh_fake.ingest([folder])
+    old = fresh_fake.documents()[0]
     (folder / "catalog.yaml").write_text(
         f"reports:\n  {SMALL[0]}:\n    title: Zanzibar review\n    year: 2031\n"
     )
-    report = fresh.ingest([folder])
+    report = fresh_fake.ingest([folder])
     assert report.count("replaced") == 1
-    (record,) = fresh.documents()
+    (record,) = fresh_fake.documents()
     assert (record.doc_id, record.title, record.year) == (old.doc_id, "Zanzibar review", 2031)
-    assert fresh.index.dense.count() == fresh.index.lexical.count() == old.chunks
-    hit = fresh.search("Zanzibar", k=1, mode="dense")[0]
+    assert fresh_fake.index.dense.count() == fresh_fake.index.lexical.count() == old.chunks
+    hit = fresh_fake.search("Zanzibar", k=1, retrieval_mode="dense")[0]
     assert (hit.title, hit.year) == ("Zanzibar review", 2031)
-    assert fresh.ingest([folder]).count("unchanged") == 1  # and then it is stable
+    assert fresh_fake.ingest([folder]).count("unchanged") == 1  # and then it is stable
 
 
-def test_delete_removes_document_and_chunks(tmp_path, fresh):
-    fresh.ingest([_copy(SMALL, tmp_path / "reports")])
-    removed = fresh.delete(SMALL[1])
+def test_delete_removes_document_and_chunks(tmp_path, fresh_fake):
+    fresh_fake.ingest([_copy(SMALL, tmp_path / "reports")])
+    removed = fresh_fake.delete(SMALL[1])
     assert removed.source == SMALL[1]
-    assert [d.source for d in fresh.documents()] == [SMALL[0]]
-    assert removed.doc_id not in fresh.index.dense.doc_ids()
-    assert all(p.source == SMALL[0] for p in fresh.search("fair recruitment case studies", k=10))
+    assert [d.source for d in fresh_fake.documents()] == [SMALL[0]]
+    assert removed.doc_id not in fresh_fake.index.dense.doc_ids()
+    hits = fresh_fake.search("fair recruitment case studies", k=10)
+    assert hits and all(p.source == SMALL[0] for p in hits)
     with pytest.raises(DocumentNotFound, match="no document named 'nope.md'"):
-        fresh.delete("nope.md")
+        fresh_fake.delete("nope.md")
 
 
-def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path, settings, embedder):
+def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path, settings, fake_embedder):
     folder = _copy(SMALL[:1], tmp_path / "mixed")
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 10)
@@ -104,7 +108,7 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path, settings, embed
     encrypt_pdf(plain, folder / "locked.pdf", "pw")
     missing = tmp_path / "does-not-exist.pdf"
 
-    with Assistant(settings, embedder=embedder) as assistant:
+    with Assistant(settings, embedder=fake_embedder) as assistant:
         report = assistant.ingest([folder, missing])
     status = {r.source: r.status for r in report.results}
     assert status[SMALL[0]] == "added" and status["latin1.txt"] == "added"
@@ -125,27 +129,27 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path, settings, embed
     assert any("Windows-1252" in w for w in latin.warnings)
 
 
-def test_encrypted_pdf_opens_with_the_configured_password(tmp_path, embedder):
+def test_encrypted_pdf_opens_with_the_configured_password(tmp_path, fake_embedder):
     from assistant import Settings
 
     plain = make_pdf(tmp_path / "plain.pdf", ["Evaluation of seasonal worker schemes in Norway."])
     locked = encrypt_pdf(plain, tmp_path / "locked.pdf", "pw")
     settings = Settings.load(index_dir=tmp_path / "idx", env={"ASSISTANT_PDF_PASSWORD": "pw"})
-    with Assistant(settings, embedder=embedder) as assistant:
+    with Assistant(settings, embedder=fake_embedder) as assistant:
         report = assistant.ingest([locked])
         assert report.count("added") == 1
         assert assistant.search("seasonal workers Norway", k=1)[0].page == 1
 
 
-def test_same_content_under_two_names_is_skipped(tmp_path, fresh):
+def test_same_content_under_two_names_is_skipped(tmp_path, fresh_fake):
     folder = _copy(SMALL[:1], tmp_path / "r")
     shutil.copy(folder / SMALL[0], folder / "copy-of-summary.md")
-    report = fresh.ingest([folder])
+    report = fresh_fake.ingest([folder])
     assert report.count("added") == 1 and report.count("skipped") == 1
     assert "same content as" in next(r.error for r in report.results if r.status == "skipped")
 
 
-def test_interrupted_ingest_leaves_nothing_answerable_and_is_collected(tmp_path, fresh):
+def test_interrupted_ingest_leaves_nothing_answerable_and_is_collected(tmp_path, fresh_fake):
     """Chunks written without a catalog record (a crash before step 3) are invisible to search
     and removed by the next ingest."""
     from ingest import read_catalog
@@ -153,26 +157,27 @@ def test_interrupted_ingest_leaves_nothing_answerable_and_is_collected(tmp_path,
 
     folder = _copy(SMALL[:1], tmp_path / "r")
     path = folder / SMALL[0]
-    prepared = prepare_file(path, fresh.embedder.count_tokens, read_catalog(folder).get(path.name))
-    vectors = fresh.embedder.embed_documents([c.embedding_text() for c in prepared.chunks])
-    fresh.index.dense.upsert(prepared.chunks, vectors)  # steps 1-2 only, then "crash"
-    fresh.index.lexical.replace_doc(prepared.document.doc_id, prepared.chunks)
-    assert fresh.search("interviews with individuals", k=5) == []
-    report = fresh.ingest([folder])
+    embedder = fresh_fake.embedder
+    prepared = prepare_file(path, embedder.count_tokens, read_catalog(folder).get(path.name))
+    vectors = embedder.embed_documents([c.embedding_text() for c in prepared.chunks])
+    fresh_fake.index.dense.upsert(prepared.chunks, vectors)  # steps 1-2 only, then "crash"
+    fresh_fake.index.lexical.replace_doc(prepared.document.doc_id, prepared.chunks)
+    assert fresh_fake.search("interviews with individuals", k=5) == []
+    report = fresh_fake.ingest([folder])
     assert report.count("added") == 1
-    assert fresh.index.dense.count() == len(prepared.chunks)  # no duplicates
-    assert len(fresh.search("interviews with individuals", k=5)) == 5
+    assert fresh_fake.index.dense.count() == len(prepared.chunks)  # no duplicates
+    assert len(fresh_fake.search("interviews with individuals", k=5)) == 5
 
 
-def test_lexical_cache_is_rebuilt_from_chroma(tmp_path, settings, embedder):
+def test_lexical_cache_is_rebuilt_from_chroma(tmp_path, settings, fake_embedder):
     folder = _copy(SMALL[:1], tmp_path / "r")
-    with Assistant(settings, embedder=embedder) as assistant:
+    with Assistant(settings, embedder=fake_embedder) as assistant:
         assistant.ingest([folder])
         chunks = assistant.index.dense.count()
     settings.lexical_path.unlink()
-    with Assistant(settings, embedder=embedder) as assistant:
+    with Assistant(settings, embedder=fake_embedder) as assistant:
         assert assistant.index.lexical.count() == chunks
-        assert assistant.search("interviews", k=1, mode="lexical")
+        assert assistant.search("interviews", k=1, retrieval_mode="lexical")
 
 
 def test_pdf_search_returns_page_42(corpus_with_pdf):

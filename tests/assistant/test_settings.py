@@ -19,10 +19,11 @@ def test_precedence(tmp_path):
     assert settings.chunk_tokens == 120
 
 
-def test_tool_table_in_pyproject(tmp_path, monkeypatch):
+def test_tool_table_of_a_named_pyproject_and_no_implicit_read(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("[tool.assistant]\ntop_k = 4\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert Settings.load(env={}).top_k == 4
+    assert Settings.load(config_file=tmp_path / "pyproject.toml", env={}).top_k == 4
+    monkeypatch.chdir(tmp_path)  # a pyproject.toml in the working directory is not read
+    assert Settings.load(env={}).top_k == Settings().top_k == 5
 
 
 def test_bad_values_name_the_setting(tmp_path):

@@ -9,8 +9,6 @@ from helpers import REPORTS
 from vectorstore import EmbeddingModelError, SentenceTransformerEmbedder, make_embedder
 from vectorstore.bert import BertEmbedder, cpu_has_amx_bf16, resolve_precision
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
@@ -25,6 +23,7 @@ def reference(texts) -> np.ndarray:
     return SentenceTransformerEmbedder().embed_documents(texts)
 
 
+@pytest.mark.slow  # `reference` runs the real model through sentence-transformers
 def test_fp32_reproduces_sentence_transformers(texts, reference):
     native = BertEmbedder(precision="fp32")
     vectors = native.embed_documents(texts)
@@ -37,6 +36,7 @@ def test_fp32_reproduces_sentence_transformers(texts, reference):
     assert native.max_tokens == 256 and native.embedded == len(texts) + 1
 
 
+@pytest.mark.slow
 def test_bf16_stays_within_cosine_1e_4(texts, reference):
     vectors = BertEmbedder(precision="bf16").embed_documents(texts)
     cosines = (vectors * reference).sum(axis=1)

@@ -1,4 +1,5 @@
-"""Chroma dense index and catalog on a real PersistentClient; the real embedder."""
+"""Chroma dense index and catalog on a real PersistentClient; the real embedder where
+similarity must mean something, the hash-seeded fake where only the storage is tested."""
 
 from __future__ import annotations
 
@@ -34,16 +35,18 @@ def test_embedder_gives_unit_vectors_and_meaningful_similarity(embedder):
     assert embedder.count_tokens("labour migration") == 2
 
 
-def test_upsert_query_and_batches_larger_than_chroma_accepts(tmp_path, embedder):
+def test_upsert_query_and_batches_larger_than_chroma_accepts(tmp_path, fake_embedder):
+    embedder = fake_embedder
     client = open_client(tmp_path / "chroma")
     dense = ChromaDenseIndex(client, embedder.name)
     texts = ["Migrant domestic workers in the Gulf.", "Skills recognition for returnees."]
     vectors = embedder.embed_batch(texts)
     dense.upsert([_chunk(0, texts[0]), _chunk(1, texts[1], doc="d2")], vectors)
-    hits = dense.query(embedder.embed_query("domestic work abroad"), 2)
+    hits = dense.query(embedder.embed_query(texts[0]), 2)  # the fake: equal text, equal vector
     assert hits[0].chunk.chunk_id == "c00000" and hits[0].chunk.page_start == 3
-    assert 0 < hits[1].score < hits[0].score <= 1
-    only_d2 = dense.query(embedder.embed_query("domestic work"), 2, where={"doc_id": "d2"})
+    assert hits[0].chunk.text == texts[0] and hits[0].score == pytest.approx(1.0, abs=1e-5)
+    assert hits[1].chunk.chunk_id == "c00001" and hits[1].score < hits[0].score
+    only_d2 = dense.query(embedder.embed_query(texts[0]), 2, where={"doc_id": "d2"})
     assert [h.chunk.doc_id for h in only_d2] == ["d2"]
 
     many = client.get_max_batch_size() + 7

@@ -1,0 +1,291 @@
+"""How well retrieved passages answer a question, sentence by sentence.
+
+The extractive answerer picks sentences from this, the refusal decision reads its
+``answerability`` score, and the citation check reuses the cached sentence vectors.
+
+Two signals are combined, because each fails alone:
+- *embedding similarity* between the question and a sentence (cosine) finds paraphrases but rates
+  on-topic sentences high even when the specific thing asked about (a country, a year) is absent;
+- *term coverage*: the share of the question's content terms that the sentence (fully) or its
+  passage and report metadata (half) contain, each weighted by its inverse chunk frequency in the
+  index, so a rare term weighs most.
+Key terms (names, acronyms, numbers) that no retrieved passage mentions lower answerability:
+"What did the ILO achieve in Morocco?" is on topic, but the reports never name Morocco.
+
+Embedding every sentence of every passage costs ~8 ms a sentence on two CPU cores, so sentences
+are first ranked by a cheap score (passage similarity and term coverage) and only the best
+``embed_limit`` are embedded; vectors are cached per sentence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.records import Passage
+from assistant.text import (
+    content_terms,
+    content_words,
+    is_list_item,
+    key_phrases,
+    key_terms,
+    words,
+)
+from ingest.sentences import split_sentences
+from vectorstore import Embedder
+
+#: Weight of embedding similarity in a sentence's score; the rest is term coverage.
+SIMILARITY_WEIGHT = 0.55
+#: Bonus for a sentence holding the kind of fact the question asks for (an amount, a date).
+ANSWER_TYPE_BONUS = 0.12
+#: How much answerability falls when every key term of the question is missing (scaled by
+#: the idf-weighted share of key terms missing).
+MISSING_KEY_PENALTY = 0.5
+_KEY_VALUE = re.compile(r"^[A-Z][\w /&()-]{1,40}:\s+\S")
+_ANSWER_TYPES = (
+    # (question pattern, sentence pattern)
+    (re.compile(r"\b(budget|cost|how much|amount|spent|expenditure|funding|money)\b", re.I),
+     re.compile(r"(US\s?\\?\$|\$|€|£|\bUSD\b|\bCHF\b|\bEUR\b|\bdollars?\b)\s?\d"
+                r"|\d\s?(million|billion)", re.I)),
+    (re.compile(r"\b(how many|number of|share|percentage|per cent|percent|rate|proportion)\b",
+                re.I),
+     re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|half|quarter)\b",
+                re.I)),
+    (re.compile(r"\b(when|what year|which year|since when|what date)\b", re.I),
+     re.compile(r"\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|"
+                r"September|October|November|December)\b")),
+    (re.compile(r"\b(who funded|funded by|donor|financ|paid for|sponsor)", re.I),
+     re.compile(r"\b(donor|funded|financed|funding from|supported by)\b", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class PassageSentences:
+    """The sentences of one passage: spans in its text and their content terms."""
+
+    spans: tuple[tuple[int, int], ...]
+    terms: tuple[frozenset[str], ...]
+    passage_terms: frozenset[str]  # the passage's text, section, title, file name and year
+
+
+class SentenceCache:
+    """Sentence splits per chunk and sentence vectors, least recently used out first.
+
+    Chunks are immutable (their id hashes their text), so an entry never goes stale.
+    """
+
+    def __init__(self, embedder: Embedder, size: int = 20000):
+        self.embedder = embedder
+        self.size = size
+        self._splits: OrderedDict[str, PassageSentences] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._lock = threading.RLock()  # the app answers from several threads at once
+
+    def sentences(self, passage: Passage) -> PassageSentences:
+        with self._lock:
+            return self._sentences(passage)
+
+    def _sentences(self, passage: Passage) -> PassageSentences:
+        entry = self._splits.get(passage.chunk_id)
+        if entry is None:
+            spans = tuple(split_sentences(passage.text))
+            context = f"{passage.title} {passage.section} {passage.source} {passage.year or ''}"
+            entry = PassageSentences(
+                spans=spans,
+                terms=tuple(frozenset(content_terms(passage.text[s:e])) for s, e in spans),
+                passage_terms=frozenset(content_terms(f"{context} {passage.text}")),
+            )
+            _put(self._splits, passage.chunk_id, entry, self.size)
+        else:
+            self._splits.move_to_end(passage.chunk_id)
+        return entry
+
+    def vectors(self, items: Sequence[tuple[Passage, int]]) -> np.ndarray:
+        """Unit vectors of sentence ``i`` of each passage, embedding the uncached ones in one
+        call (shortest first, so batches carry little padding)."""
+        with self._lock:
+            return self._vectors_of(items)
+
+    def _vectors_of(self, items: Sequence[tuple[Passage, int]]) -> np.ndarray:
+        keys = [(p.chunk_id, i) for p, i in items]
+        missing = [
+            (key, _embedding_text(p, p.text[slice(*self.sentences(p).spans[i])]))
+            for key, (p, i) in zip(keys, items, strict=True)
+            if key not in self._vectors
+        ]
+        missing = list(dict(missing).items())
+        if missing:
+            missing.sort(key=lambda kv: len(kv[1]))
+            vectors = self.embedder.embed_documents([text for _, text in missing])
+            for (key, _), vector in zip(missing, vectors, strict=True):
+                _put(self._vectors, key, vector, self.size)
+        if not keys:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.vstack([self._vectors[key] for key in keys])
+
+
+def _embedding_text(passage: Passage, sentence: str) -> str:
+    """A label line ("Budget: US$ 2,580,649") means little alone: it is embedded with the
+    report's title, which is what it is about."""
+    if _KEY_VALUE.match(sentence) and len(sentence) < 120:
+        return f"{passage.title}. {sentence}"
+    return sentence
+
+
+def _put(store: OrderedDict, key: object, value: object, size: int) -> None:  # type: ignore[type-arg]
+    store[key] = value
+    while len(store) > size:
+        store.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate answer sentence: where it is, and how well it answers the question."""
+
+    passage: int  # index into the passages given
+    sentence: int  # index of the sentence in its passage
+    start: int
+    end: int
+    text: str
+    similarity: float  # cosine to the question
+    coverage: float  # idf-weighted share of question terms, sentence full / context half
+    score: float
+    bonus: float  # answer-type bonus included in ``score``
+    terms: frozenset[str]
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The best sentences of the retrieved passages, scored against the question."""
+
+    question: str
+    question_terms: dict[str, float]  # term -> idf weight
+    sentences: tuple[ScoredSentence, ...]  # best first
+    missing_key_terms: tuple[str, ...]  # names / numbers of the question no passage mentions
+    answerability: float  # 0..1: below the refusal threshold the question is refused
+
+
+def coverage(
+    weights: dict[str, float], terms: frozenset[str], context: frozenset[str] = frozenset()
+) -> float:
+    """Share of the weighted question terms found in ``terms`` (full) or ``context`` (half)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    got = sum(w if t in terms else (0.5 * w if t in context else 0.0) for t, w in weights.items())
+    return got / total
+
+
+def answer_type_match(question: str, sentence: str) -> bool:
+    """Does ``sentence`` hold the kind of fact ``question`` asks for (amount, count, date)?"""
+    return any(q.search(question) and s.search(sentence) for q, s in _ANSWER_TYPES)
+
+
+class EvidenceScorer:
+    """Scores the sentences of retrieved passages for a question."""
+
+    def __init__(
+        self,
+        cache: SentenceCache,
+        chunk_frequencies: Callable[[list[str]], dict[str, int]],
+        chunk_count: Callable[[], int],
+        embed_limit: int = 16,
+    ):
+        self.cache = cache
+        self.chunk_frequencies = chunk_frequencies
+        self.chunk_count = chunk_count
+        self.embed_limit = embed_limit
+
+    def term_weights(self, question: str) -> dict[str, float]:
+        """Inverse chunk frequency of each content term of the question (BM25-style idf)."""
+        found_words = content_words(question)
+        if not found_words:
+            return {}
+        total = max(self.chunk_count(), 1)
+        counts = self.chunk_frequencies(list(found_words.values()))
+        return {
+            term: math.log(1.0 + (total - counts.get(word, 0) + 0.5) / (counts.get(word, 0) + 0.5))
+            for term, word in found_words.items()
+        }
+
+    def score(
+        self, question: str, question_vector: np.ndarray, passages: Sequence[Passage]
+    ) -> Evidence:
+        weights = self.term_weights(question)
+        candidates = []
+        context_terms: set[str] = set()
+        fallback = min((p.dense_score for p in passages if p.dense_score is not None), default=0.3)
+        for index, passage in enumerate(passages):
+            entry = self.cache.sentences(passage)
+            context_terms |= entry.passage_terms
+            prior = passage.dense_score if passage.dense_score is not None else fallback
+            for number, ((start, end), terms) in enumerate(
+                zip(entry.spans, entry.terms, strict=True)
+            ):
+                text = passage.text[start:end]
+                if not _answer_like(text):
+                    continue
+                if _KEY_VALUE.match(text):  # a label line is about its report and section
+                    terms = terms | entry.passage_terms
+                cov = coverage(weights, terms, entry.passage_terms)
+                bonus = ANSWER_TYPE_BONUS if answer_type_match(question, text) else 0.0
+                cheap = SIMILARITY_WEIGHT * prior + (1 - SIMILARITY_WEIGHT) * cov + bonus
+                candidates.append((cheap, index, number, start, end, text, cov, bonus, terms))
+        candidates.sort(key=lambda c: -c[0])
+        candidates = candidates[: self.embed_limit]
+        vectors = self.cache.vectors([(passages[c[1]], c[2]) for c in candidates])
+        sims = vectors @ question_vector if len(candidates) else np.zeros(0)
+        scored = [
+            ScoredSentence(
+                passage=index, sentence=number, start=start, end=end, text=text,
+                similarity=float(sim), coverage=cov,
+                score=SIMILARITY_WEIGHT * float(sim) + (1 - SIMILARITY_WEIGHT) * cov + bonus,
+                bonus=bonus, terms=terms, vector=vector,
+            )
+            for (_, index, number, start, end, text, cov, bonus, terms), sim, vector in zip(
+                candidates, sims, vectors, strict=True
+            )
+        ]
+        scored.sort(key=lambda s: -s.score)
+        keys = key_terms(question)
+        missing = [t for t in keys if t not in context_terms]
+        # A multi-word name counts as missing when no passage has it as a phrase, even if each
+        # word appears somewhere ("Safe and Fair", "Domestic Workers Convention").
+        texts = " ".join(
+            " ".join(f"{p.title} {p.section} {p.text}".lower().split()) for p in passages
+        )
+        phrases = {
+            phrase: sum(weights.get(t, 1.0) for t in content_terms(phrase))
+            for phrase in key_phrases(question)
+        }
+        absent = [p for p in phrases if " ".join(p.lower().split()) not in texts]
+        best = scored[0].score if scored else 0.0
+        total = sum(weights.get(t, 1.0) for t in keys) + sum(phrases.values())
+        lost = sum(weights.get(t, 1.0) for t in missing) + sum(phrases[p] for p in absent)
+        if total and lost:
+            best *= 1.0 - MISSING_KEY_PENALTY * lost / total
+        return Evidence(
+            question, weights, tuple(scored), tuple([keys[t] for t in missing] + absent),
+            max(0.0, min(1.0, best)),
+        )
+
+
+def _answer_like(text: str) -> bool:
+    """Sentences worth quoting: not a heading, a table-of-contents line or a lone label."""
+    tokens = words(text)
+    if len(tokens) < 3 and not _KEY_VALUE.match(text):
+        return False
+    if not any(t.isalpha() for t in tokens):
+        return False
+    if re.search(r"\.{4,}\s*\d*$", text):  # a table-of-contents line
+        return False
+    if text.rstrip()[-1:] in ".:;!?)\"”’" or _KEY_VALUE.match(text) or is_list_item(text):
+        return True
+    return len(tokens) >= 8  # an unpunctuated line: a heading unless it is long

@@ -1,0 +1,198 @@
+"""The extractive answerer: the default, offline answer mode with no language model.
+
+It drafts an answer from the sentences of the retrieved passages that best answer the question
+(see :mod:`assistant.answering.evidence`), each followed by the ``[n]`` of its passage, and the
+citation check then verifies and numbers the draft like any other.
+
+Selection is greedy: at each step the sentence with the best *marginal* score is taken, where
+question terms already covered by chosen sentences count for less, so a two-part question
+("the budget, and who funded it?") gets a sentence for each part. Near-duplicates (overlapping
+chunks repeat sentences) are skipped; selection stops at ``max_sentences`` or when the next
+sentence scores under ``min_ratio`` of the best. The answer reads passage by passage (most
+relevant first), in document order within a passage. A sentence that introduces a list ("...
+the following:", "seven components, namely: (i.) ... (ii.) ...") brings its items as a list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.answering.evidence import (
+    _KEY_VALUE,
+    SIMILARITY_WEIGHT,
+    Evidence,
+    ScoredSentence,
+)
+from assistant.records import Passage
+from assistant.text import LIST_MARKER, is_list_item
+
+# "(i.) ... (ii.) ...", "(a) ... (b) ...", "1) ... 2) ...": inline enumerations.
+_INLINE_ENUM = re.compile(r"(?:(?<=\s)|^)\(?([ivx]{1,5}|[a-h]|\d{1,2})(?:\.\)|\)|\.(?=\s))\s*")
+_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+MAX_LIST_ITEMS = 12
+
+
+@dataclass(frozen=True)
+class ExtractiveOptions:
+    max_sentences: int = 4
+    min_ratio: float = 0.7  # stop when the next sentence scores below this share of the best
+    duplicate_cosine: float = 0.9  # sentences closer than this to a chosen one are repeats
+    covered_weight: float = 0.3  # weight of a question term another chosen sentence covers
+
+
+class ExtractiveAnswerer:
+    """Drafts an answer from passage sentences; markers cite passages by their number."""
+
+    mode = "extractive"
+
+    def __init__(self, options: ExtractiveOptions | None = None):
+        self.options = options or ExtractiveOptions()
+
+    def select(self, question: str, evidence: Evidence) -> list[ScoredSentence]:
+        """The sentences to quote, in the order chosen (best first)."""
+        opts = self.options
+        pool = list(evidence.sentences)
+        chosen: list[ScoredSentence] = []
+        covered: set[str] = set()
+        best = None
+        seen_text: set[str] = set()
+        total = sum(evidence.question_terms.values()) or 1.0
+        while pool and len(chosen) < opts.max_sentences:
+            weights = {
+                t: w * (opts.covered_weight if t in covered else 1.0)
+                for t, w in evidence.question_terms.items()
+            }
+
+            def gain(s: ScoredSentence, weights: dict[str, float] = weights) -> float:
+                # question terms found, weighted down where chosen sentences cover them,
+                # as a share of the question's full weight
+                cov = sum(w for t, w in weights.items() if t in s.terms) / total
+                return SIMILARITY_WEIGHT * s.similarity + (1 - SIMILARITY_WEIGHT) * cov + s.bonus
+
+            candidate = max(pool, key=gain)
+            pool.remove(candidate)
+            if best is None:
+                best = candidate.score
+            elif candidate.score < opts.min_ratio * best:
+                continue
+            key = " ".join(candidate.text.lower().split())
+            if key in seen_text or any(
+                float(candidate.vector @ c.vector) > opts.duplicate_cosine for c in chosen
+            ):
+                continue
+            seen_text.add(key)
+            chosen.append(candidate)
+            covered |= set(candidate.terms)
+        return chosen
+
+    def draft(self, question: str, evidence: Evidence, passages: Sequence[Passage]) -> str:
+        """The answer text, each sentence followed by ``[n]`` = its passage's number."""
+        chosen = self.select(question, evidence)
+        if not chosen:
+            return ""
+        order: dict[int, float] = {}
+        for s in chosen:
+            order[s.passage] = max(order.get(s.passage, 0.0), s.score)
+        ranked = sorted(chosen, key=lambda s: (-order[s.passage], s.passage, s.start))
+        blocks: list[str] = []
+        prose: list[str] = []
+        for s in ranked:
+            marker = f"[{s.passage + 1}]"
+            end = continuation(passages[s.passage].text, s.end)
+            if end != s.end:
+                s = replace(s, end=end, text=passages[s.passage].text[s.start : end])
+            items = list_items(passages[s.passage].text, s.start, s.end)
+            if items:
+                if prose:
+                    blocks.append(" ".join(prose))
+                    prose = []
+                intro, entries = items
+                lines = [f"{intro} {marker}"] + [f"- {item}" for item in entries]
+                blocks.append("\n".join(lines))
+            elif _KEY_VALUE.match(s.text) and s.text.rstrip()[-1:] not in ".!?":
+                if prose:  # a label line ("Budget: US$ ...") reads best as a list item
+                    blocks.append(" ".join(prose))
+                    prose = []
+                if blocks and blocks[-1].startswith("- "):
+                    blocks[-1] += f"\n- {_clean(s.text)} {marker}"
+                else:
+                    blocks.append(f"- {_clean(s.text)} {marker}")
+            else:
+                prose.append(f"{_clean(s.text)} {marker}")
+        if prose:
+            blocks.append(" ".join(prose))
+        return "\n\n".join(blocks)
+
+
+_CONTINUES = re.compile(r"[ \t]*\n\s*(?=[a-z(])")
+
+
+def continuation(text: str, end: int) -> int:
+    """Where a sentence really ends when the source broke it across a paragraph: a sentence
+    without end punctuation followed by a line starting in lower case ("... on three key areas"
+    / "of labour migration: the protection of ...") runs on to the end of that line."""
+    if text[:end].rstrip()[-1:] in ".!?:;)\"”’":
+        return end
+    match = _CONTINUES.match(text, end)
+    if not match:
+        return end
+    line_end = text.find("\n", match.end())
+    return len(text) if line_end < 0 else line_end
+
+
+def list_items(text: str, start: int, end: int) -> tuple[str, list[str]] | None:
+    """If the sentence at ``start:end`` introduces a list, return (intro, items)."""
+    sentence = text[start:end]
+    inline = _sequence(list(_INLINE_ENUM.finditer(sentence)))
+    if len(inline) >= 3:
+        intro = sentence[: inline[0].start()].rstrip()
+        items = []
+        for here, nxt in zip(inline, inline[1:] + [None], strict=False):
+            item = sentence[here.end() : nxt.start() if nxt else len(sentence)]
+            item = re.sub(r"[;,]?\s*(and|or)?\s*$", "", item.strip()).rstrip(" ;,.")
+            if item:
+                items.append(item)
+        return (_clean(intro) if intro.endswith(":") else _clean(intro) + ":"), items[
+            :MAX_LIST_ITEMS
+        ]
+    if not sentence.rstrip().endswith(":"):
+        return None
+    rest = text[end:].split("\n")
+    items = []
+    for line in rest[1:] if rest and not rest[0].strip() else rest:
+        if not line.strip():
+            if items:
+                break
+            continue
+        if not is_list_item(line):
+            break
+        items.append(LIST_MARKER.sub("", line).strip())
+        if len(items) == MAX_LIST_ITEMS:
+            break
+    return (_clean(sentence), items) if items else None
+
+
+def _sequence(found: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The longest run of markers counting 1, 2, 3 / i, ii, iii / a, b, c from the first."""
+    for start in range(len(found)):
+        run = [found[start]]
+        label = found[start].group(1)
+        if label not in ("1", "i", "a"):
+            continue
+        series = (
+            [str(n) for n in range(1, 30)] if label == "1"
+            else _ROMAN if label == "i" else list("abcdefgh")
+        )
+        for match in found[start + 1 :]:
+            if len(run) < len(series) and match.group(1) == series[len(run)]:
+                run.append(match)
+        if len(run) >= 3:
+            return run
+    return []
+
+
+def _clean(sentence: str) -> str:
+    """A passage sentence as a line of prose: no list bullet, one space between words."""
+    return " ".join(LIST_MARKER.sub("", sentence).split())

@@ -1,0 +1,72 @@
+"""Chat history and follow-up questions.
+
+A follow-up ("and who funded it?") is turned into a standalone question before retrieval. In LLM
+mode the model rewrites it (``prompts/condense_*``); in extractive mode :func:`condense` does it
+without a model: when the question leans on the conversation (a pronoun or "this/that", an
+opening "and"/"what about", or almost no content words of its own), the content words of the
+previous standalone question are added to it as context. Each earlier user turn is condensed the
+same way first, so a chain of follow-ups keeps its topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.records import Turn
+from assistant.text import QUESTION_WORDS, content_terms, strip_markers, words
+from vectorstore.lexical import STOPWORDS
+
+_OPENS_FOLLOW_UP = re.compile(
+    r"^\s*(and|but|also|so|then|what about|how about|what else)\b", re.IGNORECASE
+)
+_REFERS_BACK = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|this|that|these|those|there|he|she|him|his|her|"
+    r"the same|such|former|latter)\b",
+    re.IGNORECASE,
+)
+_LEADING_JOINER = re.compile(r"^\s*(and|but|also|so|then)\s*,?\s+", re.IGNORECASE)
+
+
+def leans_on_context(question: str) -> bool:
+    """Does the question need the conversation to make sense? Yes when it opens like a
+    follow-up ("and ...", "what about ..."), has at most one content word, or refers back
+    ("it", "they", "that") with at most three content words of its own."""
+    own = len(content_terms(question))
+    if _OPENS_FOLLOW_UP.search(question) or own <= 1:
+        return True
+    return bool(_REFERS_BACK.search(question)) and own <= 3
+
+
+def topic_words(question: str) -> list[str]:
+    """The question's own words minus question words and stopwords, in order."""
+    out: list[str] = []
+    for word in words(question):
+        if word in STOPWORDS or word in QUESTION_WORDS or word in out:
+            continue
+        out.append(word)
+    return out
+
+
+def condense_one(question: str, previous: str | None) -> str:
+    """``question`` made standalone using the previous standalone question."""
+    question = " ".join(question.split())
+    if not previous or not leans_on_context(question):
+        return question
+    own = set(content_terms(question))
+    context = [w for w in topic_words(strip_markers(previous)) if content_terms(w)
+               and content_terms(w)[0] not in own]
+    if not context:
+        return question
+    body = _LEADING_JOINER.sub("", question)
+    body = body[:1].upper() + body[1:]
+    return f"{body} (context: {' '.join(context)})"
+
+
+def condense(question: str, history: Sequence[Turn]) -> str:
+    """The standalone form of ``question`` after the user turns of ``history``."""
+    previous: str | None = None
+    for turn in history:
+        if turn.role == "user" and turn.content.strip():
+            previous = condense_one(turn.content, previous)
+    return condense_one(question, previous)

@@ -1,0 +1,1 @@
+"""Question-set runs, their reports, refusal calibration and feedback candidates."""

@@ -1,0 +1,297 @@
+"""Batch question sets: run a set (:mod:`assistant.evaluation.questions`) through the
+assistant, score it, compare it with a baseline.
+
+Per question, an answerable question *passes* when it is answered (not refused) and states every
+keyword; an unanswerable one passes when it is refused.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import EvalSetError
+from assistant.evaluation.questions import (  # noqa: F401 - re-exported for callers
+    TYPES,
+    EvalQuestion,
+    QuestionSet,
+    Source,
+    keyword_in_quotes,
+    load_question_set,
+    normalise,
+    quote_in_report,
+)
+from assistant.records import Answer, AskRequest
+
+#: Metrics where higher is better, and the default drop a baseline tolerates.
+TOLERANCES: dict[str, float] = {
+    "hit_rate": 0.05,
+    "mrr": 0.05,
+    "evidence_recall": 0.05,
+    "keyword_accuracy": 0.05,
+    "answer_accuracy": 0.05,
+    "citation_precision": 0.05,
+    "citation_validity": 0.0,
+    "refusal_tpr": 0.10,
+    "false_refusal_rate": 0.05,  # lower is better: a rise beyond this is a regression
+}
+LOWER_IS_BETTER = frozenset({"false_refusal_rate"})
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    type: str
+    question: str
+    answerable: bool
+    refused: bool
+    passed: bool
+    keywords_found: list[str]
+    keywords_missing: list[str]
+    hit: bool | None  # an expected quote is in the top k (answerable questions)
+    reciprocal_rank: float | None
+    evidence_recall: float | None
+    citations: int
+    citations_relevant: int  # cited passages holding an expected quote or keyword
+    citations_valid: int  # cited quote found verbatim in the stored chunk
+    evidence: float
+    retrieve_ms: float
+    answer_ms: float
+    standalone_question: str
+    answer: str
+    error: str | None = None
+
+
+@dataclass
+class EvalRun:
+    """A finished run: metadata, the metrics and every question's result."""
+
+    meta: dict[str, Any]
+    metrics: dict[str, Any]
+    results: list[QuestionResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meta": self.meta, "metrics": self.metrics,
+            "results": [asdict(r) for r in self.results],
+        }
+
+
+def score_question(
+    q: EvalQuestion, answer: Answer, answer_ms: float, chunk_text: Callable[[str], str | None]
+) -> QuestionResult:
+    """Score one answer against its question's expectations."""
+    refused = not answer.answerable
+    text = normalise(answer.answer)
+    found = [k for k in q.keywords if normalise(k) in text] if not refused else []
+    missing = [k for k in q.keywords if k not in found]
+    quotes = [normalise(s.quote) for s in q.sources]
+    passages = [normalise(p.text) for p in answer.passages]
+    hit = rr = recall = None
+    if q.answerable and quotes:
+        ranks = [i for i, p in enumerate(passages, 1) if any(quote in p for quote in quotes)]
+        hit = bool(ranks)
+        rr = 1.0 / ranks[0] if ranks else 0.0
+        recall = sum(any(quote in p for p in passages) for quote in quotes) / len(quotes)
+    expected = quotes + [normalise(k) for k in q.keywords]
+    relevant = valid = 0
+    for c in answer.citations:
+        body = normalise(c.text)
+        relevant += any(e in body for e in expected)
+        stored = chunk_text(c.chunk_id)
+        valid += bool(stored is not None and c.quote in stored)
+    passed = (not refused and not missing) if q.answerable else refused
+    return QuestionResult(
+        id=q.id, type=q.type, question=q.question, answerable=q.answerable, refused=refused,
+        passed=passed, keywords_found=found, keywords_missing=missing, hit=hit,
+        reciprocal_rank=rr, evidence_recall=recall, citations=len(answer.citations),
+        citations_relevant=relevant, citations_valid=valid, evidence=round(answer.evidence, 4),
+        retrieve_ms=round(answer.timings_ms.get("retrieve", 0.0), 1),
+        answer_ms=round(answer_ms, 1), standalone_question=answer.standalone_question,
+        answer=answer.answer,
+    )
+
+
+def run_set(
+    assistant: Any,
+    qset: QuestionSet,
+    *,
+    mode: str | None = None,
+    k: int | None = None,
+    progress: Callable[[QuestionResult], None] | None = None,
+) -> EvalRun:
+    """Ask every question of ``qset`` in this process and score the answers."""
+    started = time.perf_counter()
+    results = []
+
+    def chunk_text(chunk_id: str) -> str | None:
+        got = assistant.index.dense.get([chunk_id])
+        return got[0].text if got else None
+
+    for q in qset.questions:
+        clock = time.perf_counter()
+        answer = assistant.ask(AskRequest(q.question, q.history, answer_mode=mode, k=k))
+        result = score_question(q, answer, (time.perf_counter() - clock) * 1000, chunk_text)
+        results.append(result)
+        if progress:
+            progress(result)
+    settings = assistant.settings
+    meta = {
+        "set": qset.name,
+        "set_file": str(qset.path),
+        "set_sha256": qset.sha256,
+        "mode": mode or settings.answer_mode,
+        "k": k or settings.answer_passages,
+        "retrieval_mode": settings.retrieval_mode,
+        "embedding_model": settings.embedding_model,
+        "rrf_k": settings.rrf_k,
+        "refusal_threshold": settings.refusal_threshold,
+        "llm": settings.llm if (mode or settings.answer_mode) == "llm" else None,
+        "documents": len(assistant.documents()),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return EvalRun(meta, compute_metrics(results), results)
+
+
+def _share(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _quantile(values: Sequence[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+
+def compute_metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    with_sources = [r for r in answerable if r.hit is not None]
+    cited = [r for r in answerable if not r.refused]
+    by_type: dict[str, dict[str, Any]] = {}
+    for r in results:
+        entry = by_type.setdefault(r.type, {"questions": 0, "passed": 0})
+        entry["questions"] += 1
+        entry["passed"] += int(r.passed)
+    for entry in by_type.values():
+        entry["accuracy"] = _share(entry["passed"], entry["questions"])
+    return {
+        "questions": len(results),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "pass_rate": _share(sum(r.passed for r in results), len(results)),
+        "hit_rate": _share(sum(bool(r.hit) for r in with_sources), len(with_sources)),
+        "mrr": _share(sum(r.reciprocal_rank or 0.0 for r in with_sources), len(with_sources)),
+        "evidence_recall": _share(
+            sum(r.evidence_recall or 0.0 for r in with_sources), len(with_sources)
+        ),
+        "keyword_accuracy": _share(
+            sum(len(r.keywords_found) / max(1, len(r.keywords_found) + len(r.keywords_missing))
+                for r in answerable), len(answerable),
+        ),
+        "answer_accuracy": _share(sum(r.passed for r in answerable), len(answerable)),
+        "citation_precision": _share(
+            sum(r.citations_relevant for r in cited), sum(r.citations for r in cited)
+        ),
+        "citation_validity": _share(
+            sum(r.citations_valid for r in results), sum(r.citations for r in results)
+        ),
+        "refusal_tpr": _share(sum(r.refused for r in unanswerable), len(unanswerable)),
+        "false_refusal_rate": _share(sum(r.refused for r in answerable), len(answerable)),
+        "retrieve_ms_p50": _quantile([r.retrieve_ms for r in results], 0.5),
+        "retrieve_ms_p95": _quantile([r.retrieve_ms for r in results], 0.95),
+        "answer_ms_p50": _quantile([r.answer_ms for r in results], 0.5),
+        "answer_ms_p95": _quantile([r.answer_ms for r in results], 0.95),
+        "answer_ms_mean": round(statistics.fmean(r.answer_ms for r in results), 1)
+        if results else None,
+        "by_type": dict(sorted(by_type.items())),
+    }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A run against a baseline: metrics that dropped beyond tolerance, questions that changed."""
+
+    regressions: list[tuple[str, float, float, float]]  # metric, baseline, now, tolerance
+    newly_failing: list[str]
+    newly_passing: list[str]
+    missing: list[str]  # questions in the baseline that this run did not have
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.regressions)
+
+
+def read_baseline(path: Path | str) -> dict[str, Any]:
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EvalSetError(f"baseline {path} cannot be read: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise EvalSetError(f"baseline {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or "metrics" not in data or "results" not in data:
+        raise EvalSetError(f"baseline {path} is not an `assistant eval` results file")
+    return data
+
+
+def compare(run: EvalRun, baseline: dict[str, Any]) -> Comparison:
+    """Metrics that fell by more than the baseline's tolerance, and per-question changes."""
+    tolerances = {**TOLERANCES, **(baseline.get("tolerances") or {})}
+    regressions = []
+    for metric, tolerance in tolerances.items():
+        before, now = baseline["metrics"].get(metric), run.metrics.get(metric)
+        if before is None or now is None:
+            continue
+        drop = (now - before) if metric in LOWER_IS_BETTER else (before - now)
+        if drop > tolerance + 1e-9:
+            regressions.append((metric, before, now, tolerance))
+    was = {r["id"]: bool(r["passed"]) for r in baseline["results"]}
+    now_passed = {r.id: r.passed for r in run.results}
+    return Comparison(
+        regressions=regressions,
+        newly_failing=[i for i, ok in now_passed.items() if was.get(i) and not ok],
+        newly_passing=[i for i, ok in now_passed.items() if i in was and not was[i] and ok],
+        missing=[i for i in was if i not in now_passed],
+    )
+
+
+def describe_comparison(comparison: Comparison, baseline_path: Path | str) -> str:
+    lines = []
+    if comparison.regressions:
+        lines.append(f"REGRESSION against {baseline_path}:")
+        for metric, before, now, tolerance in comparison.regressions:
+            lines.append(f"  {metric}: {before} -> {now} (tolerance {tolerance})")
+    else:
+        lines.append(f"No metric dropped beyond its tolerance against {baseline_path}.")
+    if comparison.newly_failing:
+        lines.append(
+            "Questions that went from pass to fail: " + ", ".join(comparison.newly_failing)
+        )
+    if comparison.newly_passing:
+        lines.append("Questions that now pass: " + ", ".join(comparison.newly_passing))
+    if comparison.missing:
+        lines.append("In the baseline but not in this run: " + ", ".join(comparison.missing))
+    return "\n".join(lines)
+
+
+def baseline_document(run: EvalRun, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The baseline file for ``run``: its results plus the tolerances (kept from the previous
+    baseline when there was one)."""
+    tolerances = dict(TOLERANCES)
+    if previous and previous.get("tolerances"):
+        tolerances.update(previous["tolerances"])
+    return {
+        "tolerances": tolerances,
+        "tolerances_note": "largest allowed drop of each metric (rise, for false_refusal_rate) "
+        "before `assistant eval --baseline` exits non-zero; latency is reported, not gated",
+        **run.to_dict(),
+    }

@@ -1,0 +1,146 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (FTS5) rankings, searched side by side, fused
+(:mod:`assistant.retrieval.fusion`) and optionally reranked (:mod:`assistant.retrieval.rerank`)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.errors import QueryError
+from assistant.indexing import Index
+from assistant.records import Filters, Passage, SearchRequest
+from assistant.retrieval.fusion import FusionParams, fusion
+from assistant.retrieval.rerank import Reranker
+from ingest.records import Chunk
+from vectorstore import Hit
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+class HybridRetriever:
+    """Searches the index; every passage comes from a document with a catalog record."""
+
+    def __init__(self, index: Index, reranker: Reranker | None = None):
+        self.index = index
+        self.settings = index.settings
+        self.reranker = reranker
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def search(
+        self, request: SearchRequest, query_vector: np.ndarray | None = None
+    ) -> list[Passage]:
+        """The best passages for ``request`` (``query_vector``: the query's embedding, when
+        the caller has it already)."""
+        mode = request.retrieval_mode or self.settings.retrieval_mode
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        k = request.k or self.settings.top_k
+        query = request.query
+        depth = max(k, self.settings.candidates)
+        dense, lexical = self.rankings(query, depth, request.filters, mode, query_vector)
+        if mode == "hybrid":
+            method = fusion(self.settings.fusion)
+            fused = method([dense, lexical], FusionParams(
+                weights=(self.settings.dense_weight, 1.0 - self.settings.dense_weight),
+                rrf_k=self.settings.rrf_k,
+            ))
+        else:
+            fused = [(h.chunk.chunk_id, h.score) for h in (dense or lexical)]
+        by_id = {h.chunk.chunk_id: h for h in lexical}
+        by_id.update({h.chunk.chunk_id: h for h in dense})
+        dense_scores = {h.chunk.chunk_id: h.score for h in dense}
+        lexical_scores = {h.chunk.chunk_id: h.score for h in lexical}
+        keep = fused if self.reranker is not None else fused[:k]
+        passages = [
+            to_passage(
+                by_id[chunk_id].chunk, rank, score, dense_scores.get(chunk_id),
+                lexical_scores.get(chunk_id),
+            )
+            for rank, (chunk_id, score) in enumerate(keep, 1)
+        ]
+        if self.reranker is not None:
+            reordered = self.reranker.rerank(query, query_vector, passages)[:k]
+            passages = [replace(p, rank=rank) for rank, p in enumerate(reordered, 1)]
+        return passages
+
+    def close(self) -> None:
+        """Stop the lexical worker thread, if one was started."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _lexical_pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fts5")
+            return self._pool
+
+    def rankings(
+        self,
+        query: str,
+        depth: int,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[list[Hit], list[Hit]]:
+        """The dense and the lexical ranking of ``depth`` chunks each (empty when ``mode``
+        leaves one out), restricted to catalogued documents within ``filters``."""
+        filters = filters or Filters()
+        records = self.index.documents()
+        allowed = [r.doc_id for r in records if filters.accepts(r.source, r.year)]
+        if not allowed:
+            return [], []
+        # With no filter, Chroma searches unrestricted (a where clause over every document
+        # costs a metadata scan per query, ~O(chunks)) and chunks of uncatalogued documents
+        # (an interrupted ingest) are dropped afterwards.
+        everything = len(allowed) == len(records)
+        live = set(allowed)
+        lexical_job: Future[list[Hit]] | None = None
+        if mode in ("hybrid", "lexical"):
+            # FTS5 runs in a worker thread (sqlite3 releases the GIL) while this thread embeds
+            # the query and searches Chroma: at 100k chunks the two take ~80 and ~20 ms.
+            lexical_job = self._lexical_pool().submit(
+                self.index.lexical.search, query, depth,
+                doc_ids=None if everything else allowed,
+            )
+        dense: list[Hit] = []
+        try:
+            if mode in ("hybrid", "dense"):
+                vector = (
+                    self.index.embedder.embed_query(query)
+                    if query_vector is None else query_vector
+                )
+                if everything:
+                    dense = [h for h in self.index.dense.query(vector, depth)
+                             if h.chunk.doc_id in live]
+                else:
+                    dense = self.index.dense.query(
+                        vector, depth, where={"doc_id": {"$in": allowed}}
+                    )
+        finally:
+            lexical = lexical_job.result() if lexical_job is not None else []
+        if everything:
+            lexical = [h for h in lexical if h.chunk.doc_id in live]
+        return dense, lexical
+
+
+def to_passage(
+    chunk: Chunk, rank: int, score: float, dense: float | None, lexical: float | None
+) -> Passage:
+    """A stored chunk as a ranked passage."""
+    return Passage(
+        rank=rank, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, source=chunk.source,
+        title=chunk.title, year=chunk.year, section=chunk.section, page=chunk.page_start,
+        page_end=chunk.page_end, score=round(score, 6), dense_score=_round(dense),
+        lexical_score=_round(lexical), text=chunk.text, char_start=chunk.char_start,
+        char_end=chunk.char_end,
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)

@@ -1,0 +1,359 @@
+"""The ``assistant`` command: ingest, search, ask, eval, doctor, docs, delete.
+
+Errors become one clear line on stderr and a non-zero exit: 1 when something failed, 2 for
+bad usage or settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answering.answerers import ANSWERERS
+from assistant.errors import AssistantError, ConfigError, EvalSetError, QueryError
+from assistant.retrieval.hybrid import MODES as RETRIEVAL_MODES
+from assistant.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Search and question evaluation reports with cited passages.",
+    )
+    parser.add_argument("--index", type=Path, help="index directory (env ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--config", type=Path, help="TOML settings file (env ASSISTANT_CONFIG)")
+    parser.add_argument("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000 "
+                        "(env ASSISTANT_CHROMA_URL); default: the index directory")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add or update reports in the index")
+    ingest.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: data/reports)"
+    )
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    search = commands.add_parser("search", help="find passages (report, page, section)")
+    search.add_argument("query", help="words or a question")
+    search.add_argument("--k", type=int, default=None, help="number of passages (default 5)")
+    search.add_argument("--source", action="append", default=[], help="only this report (repeat)")
+    search.add_argument("--year", help="a year or a range such as 2008-2013")
+    search.add_argument("--mode", choices=RETRIEVAL_MODES, default=None,
+                        help="default: hybrid, or ASSISTANT_RETRIEVAL_MODE")
+    search.add_argument("--json", action="store_true", help="print the passages as JSON")
+
+    ask = commands.add_parser(
+        "ask", help="answer a question with cited passages (or say the reports do not)"
+    )
+    ask.add_argument(
+        "question", help="the question; `-` reads one question per line from standard input "
+        "and writes one JSON answer record per line"
+    )
+    ask.add_argument("--json", action="store_true", help="print the answer record as JSON")
+    ask.add_argument("--mode", choices=tuple(ANSWERERS), default=None,
+                     help="answer mode (default: extractive, or ASSISTANT_ANSWER_MODE)")
+    ask.add_argument("--history", type=Path, metavar="FILE", help="earlier turns for a "
+                     "follow-up: a JSON list of {role, content} messages, of [question, answer] "
+                     "pairs, or of earlier questions")
+    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default 8)")
+    ask.add_argument("--source", action="append", default=[], help="only this report (repeat)")
+    ask.add_argument("--year", help="a year or a range such as 2008-2013")
+
+    ev = commands.add_parser(
+        "eval", help="run a question set: retrieval, answer and refusal metrics, latency"
+    )
+    ev.add_argument("set", nargs="?", type=Path, help="question set YAML "
+                    "(e.g. eval_questions/reports.yaml)")
+    ev.add_argument("--mode", choices=tuple(ANSWERERS), default=None)
+    ev.add_argument("--k", type=int, default=None, help="passages per question (default 8)")
+    ev.add_argument("--out", type=Path, default=None,
+                    help="folder for results.json, summary.md, report.html "
+                    "(default build/eval/SET)")
+    ev.add_argument("--baseline", type=Path, help="compare with this results file; exit 1 when "
+                    "a metric drops beyond the file's tolerance")
+    ev.add_argument("--update-baseline", action="store_true",
+                    help="write this run to --baseline (keeping its tolerances)")
+    ev.add_argument("--calibrate", action="store_true", help="fit the refusal threshold on the "
+                    "set with cross-validation and write it to a settings file")
+    ev.add_argument("--folds", type=int, default=5, help="cross-validation folds (--calibrate)")
+    ev.add_argument("--config-file", type=Path, default=None,
+                    help="the TOML settings file --calibrate writes (default OUT/calibration.toml; "
+                    "use it with --config or ASSISTANT_CONFIG)")
+    ev.add_argument("--from-feedback", type=Path, metavar="FILE", help="turn thumbs-down answers "
+                    "in a feedback JSONL file into candidate questions (YAML on stdout)")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    doctor = commands.add_parser(
+        "doctor", help="check the index's health; --repair rebuilds what is derived"
+    )
+    doctor.add_argument("--repair", action="store_true", help="delete orphan chunks, rebuild "
+                        "the FTS5 cache, and rebuild Chroma from the report files if broken")
+    doctor.add_argument("--json", action="store_true")
+
+    docs = commands.add_parser("docs", help="list the documents in the index")
+    docs.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser("delete", help="remove a document from the index")
+    delete.add_argument("source", help="the document's file name, as `assistant docs` lists it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load(
+            config_file=args.config, index_dir=args.index, chroma_url=args.chroma_url
+        )
+        return _COMMANDS[args.command](settings, args)
+    except (ConfigError, QueryError, EvalSetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _assistant(settings: Settings) -> Any:
+    from assistant.core import build_assistant
+
+    return build_assistant(settings)
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    paths = args.paths or [settings.reports_dir]
+    progress, close = _progress(quiet=args.quiet or not sys.stderr.isatty())
+    progress.on_stage = _fault_pause()
+    with _assistant(settings) as assistant:
+        try:
+            report = assistant.ingest(paths, progress)
+        finally:
+            close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for result in report.results:
+            if result.status in ("added", "replaced"):
+                print(f"{result.status:<9} {result.source} ({result.chunks} chunks)")
+            elif result.status == "skipped":
+                print(f"skipped   {result.error}")
+            for warning in result.warnings:
+                print(f"warning   {warning}")
+        print(
+            f"{report.count('added')} added, {report.count('replaced')} replaced, "
+            f"{report.count('unchanged')} unchanged, {report.count('skipped')} skipped, "
+            f"{report.count('failed')} failed; {report.chunks_written} chunks written, "
+            f"{report.chunks_in_index} chunks in {report.documents_in_index} documents "
+            f"({report.seconds:.1f} s)"
+        )
+    for failure in report.failed:
+        print(f"FAILED {failure.error}", file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _fault_pause() -> Any:
+    """The crash tests' hook: with ``ASSISTANT_FAULT_PAUSE=stage`` in the environment, stop
+    at that ingest stage (announcing it on stderr) so the test can kill the process there."""
+    import os
+
+    stage = os.environ.get("ASSISTANT_FAULT_PAUSE")
+    if not stage:
+        return None
+
+    def pause(at: str, path: Path) -> None:
+        if at == stage:
+            import time
+
+            print(f"PAUSED {at} {path.name}", file=sys.stderr, flush=True)
+            time.sleep(3600)
+
+    return pause
+
+
+def _progress(quiet: bool) -> tuple[Any, Any]:
+    """A tqdm bar over files, with the embedding of the current file in its postfix."""
+    from assistant.indexing import IngestProgress
+
+    if quiet:
+        return IngestProgress(), lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
+
+    def on_file(path: Path, number: int, total: int) -> None:
+        bar.total = total
+        bar.set_description(path.name[:40])
+        bar.refresh()
+
+    def on_chunks(done: int, total: int) -> None:
+        bar.set_postfix_str(f"embedding {done}/{total} chunks")
+
+    def on_result(_: Any) -> None:
+        bar.set_postfix_str("")
+        bar.update(1)
+
+    return IngestProgress(on_file, on_chunks, on_result), bar.close
+
+
+def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.records import Filters, SearchRequest
+
+    filters = Filters.of(sources=args.source, years=args.year)
+    with _assistant(settings) as assistant:
+        passages = assistant.search(SearchRequest(args.query, args.k, filters, args.mode))
+    if args.json:
+        print(json.dumps(
+            {"query": args.query, "passages": [p.to_dict() for p in passages]},
+            indent=2, ensure_ascii=False,
+        ))
+        return EXIT_OK
+    if not passages:
+        print("No passages found." + ("" if filters.empty else " (filters applied)"))
+        return EXIT_OK
+    for p in passages:
+        pages = _pages(p.page, p.page_end)
+        print(f"[{p.rank}] {p.title} ({p.year or 'n.d.'}) · {p.source}")
+        print(f"    {pages}{p.section or '(untitled section)'} · score {p.score:.4f}")
+        body = textwrap.shorten(p.text.replace("\n", " "), 400, placeholder=" …")
+        print(textwrap.indent(textwrap.fill(body, 96), "    "))
+        print()
+    return EXIT_OK
+
+
+def _pages(start: int | None, end: int | None) -> str:
+    from assistant.records import page_range
+
+    pages = page_range(start, end)
+    return "" if not pages else f"{'pp' if '-' in pages else 'p'}. {pages} · "
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.records import Filters
+
+    filters = Filters.of(sources=args.source, years=args.year)
+    history = _read_history(args.history) if args.history else ()
+    with _assistant(settings) as assistant:
+        if args.question == "-":
+            return _ask_lines(assistant, sys.stdin, filters, args)
+        answer = assistant.ask(_request(args.question, history, filters, args))
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return EXIT_OK
+
+
+def _ask_lines(assistant: Any, stream: Any, filters: Any, args: argparse.Namespace) -> int:
+    """One question per input line, one JSON record per output line; a bad question gets a
+    record with an ``error`` and the rest go on."""
+    failed = 0
+    for number, line in enumerate(stream, 1):
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            record = assistant.ask(_request(question, (), filters, args)).to_dict()
+        except QueryError as exc:
+            failed += 1
+            record = {"question": question, "line": number, "error": str(exc)}
+            print(f"error: line {number}: {exc}", file=sys.stderr)
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _request(question: str, history: Any, filters: Any, args: argparse.Namespace) -> Any:
+    from assistant.records import AskRequest
+
+    return AskRequest(question, history, filters, args.mode, args.k)
+
+
+def _read_history(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise QueryError(f"--history {path} cannot be read: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise QueryError(f"--history {path} is not a JSON list of turns: {exc}") from exc
+
+
+def format_answer(answer: Any) -> str:
+    """The answer for a terminal: the text, then each citation with report, page, section
+    and the supporting sentence."""
+    lines = [answer.answer, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {c.title} ({c.year or 'n.d.'}) · {c.source}")
+            lines.append(f"    {_pages(c.page, c.page_end)}{c.section or '(untitled section)'}")
+            quote = textwrap.shorten(c.quote.replace("\n", " "), 300, placeholder=" …")
+            lines.append(textwrap.indent(textwrap.fill(f"“{quote}”", 92), "    "))
+    if answer.removed:
+        lines.append("")
+        lines.append(f"({len(answer.removed)} unsupported sentence(s) or citation(s) removed; "
+                     "--json shows them)")
+    return "\n".join(lines).rstrip()
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.serve.doctor import diagnose, repair
+
+    report = repair(settings) if args.repair else diagnose(settings)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for action in report.repairs:
+            print(f"repaired  {action}")
+        for check in report.checks:
+            print(f"{'ok' if check.ok else 'PROBLEM':<9} {check.name}: {check.detail}")
+        if not report.healthy and not args.repair:
+            print("Run `assistant doctor --repair` to fix what can be fixed.")
+    return EXIT_OK if report.healthy else EXIT_FAILED
+
+
+def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    with _assistant(settings) as assistant:
+        records = assistant.documents()
+    if args.json:
+        print(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not records:
+        print("The index is empty. Run `assistant ingest` first.")
+        return EXIT_OK
+    for r in records:
+        print(f"{r.source}\n    {r.title} ({r.year or 'n.d.'}) · {r.kind or r.format} · "
+              f"{r.chunks} chunks · ingested {r.ingested_at}")
+    print(f"{len(records)} documents, {sum(r.chunks for r in records)} chunks")
+    return EXIT_OK
+
+
+def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
+    with _assistant(settings) as assistant:
+        record = assistant.delete(args.source)
+    print(f"deleted {record.source} ({record.chunks} chunks)")
+    return EXIT_OK
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.serve.cli_eval import run_eval
+
+    return run_eval(settings, args)
+
+
+_COMMANDS = {
+    "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
+    "doctor": cmd_doctor, "docs": cmd_docs, "delete": cmd_delete,
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,161 @@
+"""The assistant as a long-running service: what the chat UI, the REST API and the MCP tools
+share. One process owns the index; questions are answered concurrently while uploads and
+deletions are written one at a time (the index's write lock).
+
+Nothing here imports a web framework: ``app.py`` and :mod:`assistant.serve.api` are thin front ends.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.answering.answerers import answer_modes
+from assistant.core import Assistant, build_assistant
+from assistant.evaluation.feedback import append_feedback, feedback_record
+from assistant.indexing import IngestProgress
+from assistant.records import Answer, IngestReport
+from assistant.settings import Settings
+from ingest import SUPPORTED_SUFFIXES
+from ingest.errors import FileTooLarge, UnsupportedFormat
+
+UPLOAD_TYPES = SUPPORTED_SUFFIXES
+MAX_NAME = 120
+
+
+def safe_filename(name: str) -> str:
+    """A file name safe to store: no folders (``../``, absolute paths, ``\\``), no control or
+    NUL characters, letters, digits and ``._-()`` and spaces only, at most 120 characters with
+    the extension kept. Raises :class:`UnsupportedFormat` when nothing usable is left or no
+    loader reads the type (:data:`ingest.SUPPORTED_SUFFIXES`)."""
+    base = re.split(r"[\\/]", str(name))[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = re.sub(r"[^\w.()\- ]+", "_", base, flags=re.UNICODE)
+    base = re.sub(r"\s+", " ", base).strip(" .")
+    stem, dot, ext = base.rpartition(".")
+    ext = ext.lower()
+    if not dot or not stem or f".{ext}" not in UPLOAD_TYPES:
+        raise UnsupportedFormat(
+            str(name)[:200], f"'{Path(base).suffix or base}' is not a supported type",
+            f"upload {_kinds(UPLOAD_TYPES)} file",
+        )
+    stem = stem[: MAX_NAME - len(ext) - 1].rstrip(" .") or "upload"
+    return f"{stem}.{ext}"
+
+
+def _kinds(suffixes: tuple[str, ...]) -> str:
+    """``(".pdf", ".txt", ".md")`` as "a PDF, a .txt or a .md"."""
+    names = [f"a {s[1:].upper()}" if s == ".pdf" else f"a {s}" for s in suffixes]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """One uploaded file: its name as given, as stored, and what ingest made of it."""
+
+    name: str
+    stored_as: str | None
+    status: str  # added | replaced | unchanged | skipped | failed | rejected
+    chunks: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+class Service:
+    """What the chat page, the REST API and the MCP tools need beyond the library's front door
+    (:attr:`assistant`, which answers and searches): uploads, status, deletion of uploaded
+    files and feedback, over one index."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None):
+        self.settings = settings
+        self.assistant = assistant or build_assistant(settings)
+
+    def status(self) -> dict[str, Any]:
+        """Index health and size; raises IndexUnavailable when Chroma does not answer."""
+        self.assistant.index.check()
+        records = self.assistant.documents()
+        return {
+            "status": "ok",
+            "documents": len(records),
+            "chunks": sum(r.chunks for r in records),
+            "embedding_model": self.settings.embedding_model,
+            "index_dir": str(self.settings.index_dir),
+            "chroma": self.settings.chroma_url or (
+                f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+                if self.settings.chroma_host else "embedded"
+            ),
+            "answer_modes": answer_modes(self.settings, self.assistant.answers.chat_model),
+            "llm": self.settings.llm,
+        }
+
+    # -- writing (one at a time) -------------------------------------------------------------
+    def ingest_default(self) -> IngestReport | None:
+        """Bring the index up to date with the configured reports folder, when it exists."""
+        if not self.settings.reports_dir.is_dir():
+            return None
+        return self.assistant.ingest([self.settings.reports_dir])
+
+    def upload(
+        self,
+        files: Iterable[tuple[str, bytes]],
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> list[UploadResult]:
+        """Store and ingest uploaded files. A bad name, type or size is rejected with a
+        reason; the other files are still ingested."""
+        results: list[UploadResult] = []
+        accepted: list[tuple[str, Path]] = []
+        self.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in files:
+            try:
+                stored = safe_filename(name)
+                if len(data) > self.settings.max_file_bytes:
+                    raise FileTooLarge(
+                        stored, f"{len(data) / 1e6:.1f} MB is over the "
+                        f"{self.settings.max_file_mb:g} MB limit",
+                        "split the report or raise ASSISTANT_MAX_FILE_MB",
+                    )
+            except (UnsupportedFormat, FileTooLarge) as exc:
+                results.append(UploadResult(name, None, "rejected", error=str(exc)))
+                continue
+            path = self.settings.uploads_dir / stored
+            path.write_bytes(data)
+            accepted.append((name, path))
+        total = len(accepted)
+
+        def on_file(path: Path, number: int, count: int) -> None:
+            if progress:
+                progress(path.name, number, total)
+
+        if accepted:
+            report = self.assistant.ingest(
+                [path for _, path in accepted], IngestProgress(on_file=on_file)
+            )
+            by_path = {Path(r.path).name: r for r in report.results}
+            for name, path in accepted:
+                r = by_path.get(path.name)
+                if r is None:
+                    results.append(UploadResult(name, path.name, "failed", error="not ingested"))
+                else:
+                    results.append(UploadResult(name, path.name, r.status, r.chunks, r.error))
+        return results
+
+    def delete(self, source: str) -> Any:
+        record = self.assistant.delete(source)
+        stored = self.settings.uploads_dir / source
+        if stored.is_file():
+            stored.unlink()
+        return record
+
+    def record_feedback(self, answer: Answer, rating: str, comment: str | None = None) -> None:
+        """Save a thumbs up/down with the question, answer and citations (JSON Lines)."""
+        append_feedback(self.settings.feedback_path, feedback_record(answer, rating, comment))
+
+    def close(self) -> None:
+        self.assistant.close()

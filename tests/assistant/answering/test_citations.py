@@ -1,0 +1,105 @@
+"""The citation check on hand-made passages, with the real embedding model."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import passage
+
+from assistant.answering.citations import CitationChecker, parse_units
+from assistant.answering.evidence import SentenceCache
+
+PASSAGES = [
+    passage(1, "The project was funded by the Department for International Development. "
+               "Its budget was US$ 2,580,649 over 38 months."),
+    passage(2, "Nineteen offices replied to the questionnaire. Most replies came from Asia."),
+    passage(3, "The evaluation recommends the following:\n- train labour inspectors\n"
+               "- publish migration statistics every year"),
+]
+
+
+@pytest.fixture(scope="module")
+def checker(embedder):
+    return CitationChecker(SentenceCache(embedder))
+
+
+def test_units_take_markers_written_after_the_full_stop():
+    units = parse_units("It was funded by DFID. [1] The budget was US$ 2,580,649. [1][2]")
+    assert [(u.text, u.cited) for u in units] == [
+        ("It was funded by DFID.", [1]), ("The budget was US$ 2,580,649.", [1, 2])
+    ]
+
+
+def test_list_items_inherit_the_citation_of_their_intro():
+    units = parse_units("It recommends:\n- train inspectors [3]\n- publish statistics")
+    assert [u.kind for u in units] == ["intro", "item", "item"]
+    assert units[2].cited == []  # the intro cites nothing here, so neither does the item
+    units = parse_units("It recommends: [3]\n- train inspectors\n- publish statistics")
+    assert [u.cited for u in units] == [[3], [3], [3]]
+
+
+def test_a_paraphrase_is_supported_and_cited_with_its_quote(checker):
+    checked = checker.check(
+        "The Department for International Development paid for the project. [1]", PASSAGES
+    )
+    assert checked.removed == ()
+    assert checked.text == "The Department for International Development paid for the project. [1]"
+    (citation,) = checked.citations
+    assert citation.n == 1 and citation.page == 11
+    assert citation.quote == (
+        "The project was funded by the Department for International Development."
+    )
+    assert citation.text[slice(*citation.spans[0])] == citation.quote
+
+
+def test_a_wrong_figure_is_not_supported(checker):
+    checked = checker.check("The budget was US$ 3,580,649. [1]", PASSAGES)
+    assert checked.kept_units == 0
+    reasons = " ".join(r.reason for r in checked.removed)
+    assert "3580649" in reasons and "does not contain" in reasons
+
+
+def test_an_unrelated_sentence_is_dropped_and_the_rest_kept(checker):
+    checked = checker.check(
+        "Nineteen offices replied to the questionnaire. [2] "
+        "The football team won the championship in Brazil. [2]",
+        PASSAGES,
+    )
+    assert checked.text == "Nineteen offices replied to the questionnaire. [1]"
+    assert [r.kind for r in checked.removed] == ["citation", "sentence"]
+    assert "football" in checked.removed[-1].text
+
+
+def test_citations_to_passages_not_given_are_removed(checker):
+    checked = checker.check("Nineteen offices replied to the questionnaire. [2][7]", PASSAGES)
+    assert checked.text == "Nineteen offices replied to the questionnaire. [1]"
+    (removal,) = checked.removed
+    assert removal.kind == "citation" and removal.citation == 7
+    assert "only passages 1-3 were given" in removal.reason
+
+
+def test_a_sentence_without_citation_is_dropped(checker):
+    checked = checker.check("The project was funded by the Department for International "
+                            "Development.", PASSAGES)
+    assert checked.kept_units == 0
+    assert checked.removed[0].reason == "cites no passage"
+
+
+def test_citations_are_numbered_by_first_appearance(checker):
+    checked = checker.check(
+        "Nineteen offices replied to the questionnaire. [2] Its budget was US$ 2,580,649 over "
+        "38 months. [1]", PASSAGES,
+    )
+    assert checked.text.endswith("[1] Its budget was US$ 2,580,649 over 38 months. [2]")
+    assert [c.passage for c in checked.citations] == [2, 1]
+
+
+def test_a_list_keeps_its_shape(checker):
+    checked = checker.check(
+        "The evaluation recommends the following: [3]\n- train labour inspectors\n"
+        "- publish migration statistics every year", PASSAGES,
+    )
+    assert checked.text.splitlines() == [
+        "The evaluation recommends the following: [1]",
+        "- train labour inspectors [1]",
+        "- publish migration statistics every year [1]",
+    ]

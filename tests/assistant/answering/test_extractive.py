@@ -1,0 +1,31 @@
+"""Lists and broken sentences in the extractive answerer (pure functions, no model)."""
+
+from __future__ import annotations
+
+from assistant.answering.extractive import continuation, list_items
+
+
+def test_a_sentence_broken_across_paragraphs_runs_on():
+    text = ("This strategy should focus on three key areas\n\nof labour migration: rights; "
+            "labour market needs; governance.\n\n- Next point.")
+    end = text.index("areas") + len("areas")
+    assert text[:continuation(text, end)].endswith("needs; governance.")
+    assert continuation("A full sentence.\n\nand more", 16) == 16  # it had ended
+    assert continuation("No end here\n\nNext Para", 11) == 11  # next line is a new sentence
+
+
+def test_lists_after_a_colon_and_inline_enumerations():
+    text = "The evaluation recommends the following:\n- train inspectors\n- publish data\nEnd."
+    intro = text.index(":") + 1
+    assert list_items(text, 0, intro) == (
+        "The evaluation recommends the following:", ["train inspectors", "publish data"]
+    )
+    inline = ("A Plan with seven components, namely: (i.) a framework; (ii.) standards; "
+              "(iii.) social dialogue; and (iv.) a knowledge base.")
+    assert list_items(inline, 0, len(inline)) == (
+        "A Plan with seven components, namely:",
+        ["a framework", "standards", "social dialogue", "a knowledge base"],
+    )
+    counted = "Aims: 1) one thing; 2) another; 3) a third."
+    assert list_items(counted, 0, len(counted))[1] == ["one thing", "another", "a third"]
+    assert list_items("In 2007 it spent 3. It grew.", 0, 20) is None  # not a list

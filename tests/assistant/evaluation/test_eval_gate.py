@@ -1,0 +1,46 @@
+"""The regression gate that `make test` (and so CI) runs: the fixed question set on the default
+corpus against eval_questions/baseline.json, through the real `assistant eval` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from helpers import ROOT
+
+SET = ROOT / "eval_questions" / "reports.yaml"
+BASELINE = ROOT / "eval_questions" / "baseline.json"
+
+
+def run_eval(index, out, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.serve.cli", "--index", str(index), "eval", str(SET),
+         "--baseline", str(BASELINE), "--out", str(out), "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        env={"HF_HUB_OFFLINE": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+    )
+
+
+def test_the_fixed_set_meets_its_baseline(corpus, tmp_path):
+    done = run_eval(corpus.settings.index_dir, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "No metric dropped beyond its tolerance" in done.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    baseline = json.loads(BASELINE.read_text())
+    assert results["meta"]["set_sha256"] == baseline["meta"]["set_sha256"]
+    assert results["metrics"]["questions"] >= 50
+    report = (tmp_path / "report.html").read_text()
+    assert report.count("<svg") == 3
+    assert "Questions that did not pass" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_broken_retriever_setting_fails_the_gate_naming_the_questions(corpus, tmp_path):
+    done = run_eval(corpus.settings.index_dir, tmp_path, ASSISTANT_RETRIEVAL_MODE="dense")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "REGRESSION against" in done.stdout
+    assert "hit_rate:" in done.stdout
+    failing = done.stdout.split("Questions that went from pass to fail: ")[1].splitlines()[0]
+    assert len(failing.split(", ")) >= 3  # each named by its id, e.g. r2008-03
+    assert all(name.startswith(("r20", "multi-", "none-")) for name in failing.split(", "))

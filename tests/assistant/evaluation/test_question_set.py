@@ -1,0 +1,38 @@
+"""The fixed question set is sound: quotes are really in their reports, keywords in quotes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from helpers import REPORTS, ROOT
+
+from assistant.evaluation.questions import (
+    UNANSWERABLE_TYPES,
+    keyword_in_quotes,
+    load_question_set,
+    quote_in_report,
+)
+
+SET = load_question_set(ROOT / "eval_questions" / "reports.yaml")
+
+
+def test_the_set_is_large_and_varied():
+    kinds = Counter(q.type for q in SET.questions)
+    assert len(SET.questions) >= 50
+    assert sum(not q.answerable for q in SET.questions) >= 8
+    for kind in ("fact", "number", "list", "finding", "recommendation", "methodology",
+                 "multi-report"):
+        assert kinds[kind] >= 1, kind
+    reports = {s.report for q in SET.questions for s in q.sources}
+    assert reports == {p.name for p in REPORTS.iterdir() if p.suffix in (".md", ".txt")}
+    for q in SET.questions:
+        if q.type == "multi-report":
+            assert len({s.report for s in q.sources}) >= 2, q.id
+
+
+def test_every_quote_is_in_its_report_and_every_keyword_in_a_quote():
+    for q in SET.questions:
+        assert q.answerable == (q.type not in UNANSWERABLE_TYPES), q.id
+        for source in q.sources:
+            assert quote_in_report(source, REPORTS), (q.id, source.quote)
+        assert keyword_in_quotes(q) == [], q.id

@@ -12,6 +12,7 @@ from assistant.indexing import Index, IngestProgress
 from assistant.records import Answer, AskRequest, Filters, IngestReport, Passage, SearchRequest
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.rerank import RerankContext, build_reranker
+from assistant.retrieval.scope import ReportScoper
 from assistant.settings import Settings
 from vectorstore import DocumentRecord, Embedder, make_embedder
 
@@ -38,8 +39,11 @@ class Assistant:
         self.retriever = HybridRetriever(
             self.index, build_reranker(settings.reranker, RerankContext(embedder))
         )
+        scoper = ReportScoper(
+            self.index.documents, lambda term: self.index.lexical.docs_mentioning(term)
+        )
         self.answers = AnswerPipeline(
-            settings, self.retriever, embedder, lambda: self.index.lexical, chat_model
+            settings, self.retriever, embedder, lambda: self.index.lexical, chat_model, scoper
         )
 
     def ingest(

@@ -4,6 +4,9 @@ stemmer, the numbers a sentence states, and citation markers."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import snowballstemmer
 
 from vectorstore.lexical import STOPWORDS
 
@@ -16,11 +19,14 @@ _FILLER = QUESTION_WORDS | frozenset(
     """also according ilo evaluation evaluations please give list explain describe mention
     mentioned find found show shows say says""".split()
 )
+_STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 #: A list item's marker at the start of a line: bullets, ``1.``/``1)``, ``(a)``/``a)``,
 #: ``(iv)``/``iv.)``. ``LIST_MARKER.sub("", line)`` leaves the item's text.
 LIST_MARKER = re.compile(r"^\s*(?:[-*•▪◦]|\d{1,2}[.)]|\(?[a-z]\)|\(?[ivx]{1,5}\.?\))\s+")
+#: A label line of a title page or summary box: "Donor: DFID", "Budget: US$ 2,580,649".
+KEY_VALUE = re.compile(r"^[A-Z][\w /&()-]{1,40}:\s+\S")
 #: ``[1]``, ``[2, 3]``, ``[1][4]``: the markers that cite passages.
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
@@ -32,23 +38,20 @@ def is_list_item(line: str) -> bool:
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match "funded" with "funding", "workers" with
-    "worker"; not a linguistic stemmer."""
+    """The Snowball (Porter 2) stem of ``word``, lower-cased, possessive dropped: "evaluated",
+    "evaluator" and "evaluation" all give "evalu", as the lexical index (FTS5 porter) matches
+    them. Numbers are kept as they are."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
     if len(w) <= 3 or w[0].isdigit():
         return w
-    for suffix, repl in (
-        ("ational", "ate"), ("ations", "ate"), ("ation", "ate"), ("ities", "ity"),
-        ("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
-        ("es", "e"), ("s", ""),
-    ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith(("ss", "us", "is")):
-                return w
-            return w[: len(w) - len(suffix)] + repl
-    return w
+    return _stem_word(w)
+
+
+@lru_cache(maxsize=65536)
+def _stem_word(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
 
 
 def words(text: str) -> list[str]:
@@ -88,6 +91,7 @@ def key_phrases(text: str) -> list[str]:
         if match.start() == 0 or text[: match.start()].rstrip().endswith((".", "?", "!")):
             first, _, rest = phrase.partition(" ")
             phrase = rest if first.lower() in STOPWORDS | _FILLER else phrase
+        phrase = re.sub(r"['’]s$", "", phrase)
         if " " in phrase:
             out.append(phrase)
     return out

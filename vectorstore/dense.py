@@ -131,6 +131,18 @@ class ChromaDenseIndex:
         ]
         return sorted(chunks, key=lambda c: c.position)
 
+    def vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        """The stored embeddings of ``chunk_ids``, in that order (rows of zeros for ids that
+        are not stored)."""
+        if not chunk_ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        result = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        found = dict(zip(result["ids"], result["embeddings"], strict=True))
+        width = len(next(iter(found.values()))) if found else 0
+        return np.array(
+            [found.get(i, np.zeros(width)) for i in chunk_ids], dtype=np.float32
+        )
+
     def doc_ids(self, page: int = 5000) -> set[str]:
         """Document ids that have chunks in the collection (scans metadata only)."""
         return set(self.doc_counts(page))

@@ -94,6 +94,17 @@ class Fts5LexicalIndex:
         rows = self._conn().execute("SELECT doc_id, count(*) FROM chunks GROUP BY doc_id")
         return {str(doc_id): int(n) for doc_id, n in rows}
 
+    def docs_mentioning(self, term: str) -> dict[str, int]:
+        """Chunks per document id that contain ``term`` (matched as the index matches)."""
+        word = "".join(_TERM.findall(term.lower()))
+        if not word:
+            return {}
+        rows = self._conn().execute(
+            "SELECT doc_id, count(*) FROM chunks WHERE chunks MATCH ? GROUP BY doc_id",
+            (f'text : "{word}"',),
+        )
+        return {str(doc_id): int(n) for doc_id, n in rows}
+
     def integrity(self) -> str | None:
         """None when FTS5's integrity check passes, else what it reported."""
         try:

@@ -106,7 +106,10 @@ class SentenceTransformerEmbedder(LocalModelEmbedder):
         self.embedded += len(texts)
         vectors = np.asarray(vectors, dtype=np.float32)
         if not len(texts):  # encode([]) gives shape (0,): keep the promised (0, dimension)
-            width = model.get_sentence_embedding_dimension() or 0
+            dimension = getattr(model, "get_embedding_dimension", None) or (
+                model.get_sentence_embedding_dimension
+            )
+            width = dimension() or 0
             return vectors.reshape(0, width)
         return vectors
 

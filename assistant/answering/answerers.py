@@ -28,8 +28,9 @@ class Answerer(Protocol):
     #: Whether the draft's pieces are worth showing as they come (a model writing tokens).
     streams: bool
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        """``question`` made standalone with the earlier turns."""
+    def condense(self, question: str, history: Sequence[Turn], reference: str = "") -> str:
+        """``question`` made standalone with the earlier turns; ``reference``: the words that
+        named the report the conversation is about, when the pipeline found one."""
         ...
 
     def draft(
@@ -53,8 +54,8 @@ class Extractive:
             ExtractiveOptions(max_sentences=settings.answer_sentences)
         )
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        return condense(question, history)
+    def condense(self, question: str, history: Sequence[Turn], reference: str = "") -> str:
+        return condense(question, history, reference)
 
     def draft(
         self, question: str, evidence: Evidence, passages: Sequence[Passage]

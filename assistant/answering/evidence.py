@@ -28,8 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answering.slots import Slot, fills
 from assistant.records import Passage
 from assistant.text import (
+    KEY_VALUE,
     content_terms,
     content_words,
     is_list_item,
@@ -47,7 +49,13 @@ ANSWER_TYPE_BONUS = 0.12
 #: How much answerability falls when every key term of the question is missing (scaled by
 #: the idf-weighted share of key terms missing).
 MISSING_KEY_PENALTY = 0.5
-_KEY_VALUE = re.compile(r"^[A-Z][\w /&()-]{1,40}:\s+\S")
+_CAPTION = re.compile(
+    r"^\s*(?:Table|Figure|Fig\.|Chart|Graph|Box|Diagram|Map|Exhibit)\s*[\dIVX]+[.:]?\s", re.I
+)
+#: A label line that gives the kind of fact asked for gets this many times the bonus.
+LABEL_FACTOR = 2.0
+#: Label lines that fill the question's slot, scored beyond the ``embed_limit`` best.
+FACT_LABELS = 8
 _ANSWER_TYPES = (
     # (question pattern, sentence pattern)
     (re.compile(r"\b(budget|cost|how much|amount|spent|expenditure|funding|money)\b", re.I),
@@ -133,7 +141,7 @@ class SentenceCache:
 def _embedding_text(passage: Passage, sentence: str) -> str:
     """A label line ("Budget: US$ 2,580,649") means little alone: it is embedded with the
     report's title, which is what it is about."""
-    if _KEY_VALUE.match(sentence) and len(sentence) < 120:
+    if KEY_VALUE.match(sentence) and len(sentence) < 120:
         return f"{passage.title}. {sentence}"
     return sentence
 
@@ -170,6 +178,7 @@ class Evidence:
     sentences: tuple[ScoredSentence, ...]  # best first
     missing_key_terms: tuple[str, ...]  # names / numbers of the question no passage mentions
     answerability: float  # 0..1: below the refusal threshold the question is refused
+    cover: tuple[str, ...] = ()  # reports the answer must quote each (a comparison)
 
 
 def coverage(
@@ -216,9 +225,19 @@ class EvidenceScorer:
         }
 
     def score(
-        self, question: str, question_vector: np.ndarray, passages: Sequence[Passage]
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        passages: Sequence[Passage],
+        ignore: frozenset[str] = frozenset(),
+        slots: Sequence[Slot] = (),
+        asked: str | None = None,
     ) -> Evidence:
-        weights = self.term_weights(question)
+        """Score every sentence of ``passages`` for ``question``; ``ignore``: question terms
+        that only name the report the passages were drawn from (they are left out); ``slots``:
+        the kinds of fact asked for (a sentence that gives one gets a bonus); ``asked``: the
+        question in the user's words, for the slot check (default ``question``)."""
+        weights = {t: w for t, w in self.term_weights(question).items() if t not in ignore}
         candidates = []
         context_terms: set[str] = set()
         fallback = min((p.dense_score for p in passages if p.dense_score is not None), default=0.3)
@@ -232,14 +251,22 @@ class EvidenceScorer:
                 text = passage.text[start:end]
                 if not _answer_like(text):
                     continue
-                if _KEY_VALUE.match(text):  # a label line is about its report and section
-                    terms = terms | entry.passage_terms
                 cov = coverage(weights, terms, entry.passage_terms)
-                bonus = ANSWER_TYPE_BONUS if answer_type_match(question, text) else 0.0
+                typed = any(fills(slot, text, asked or question) for slot in slots)
+                bonus = ANSWER_TYPE_BONUS if typed else 0.0
+                if typed and KEY_VALUE.match(text):
+                    bonus *= LABEL_FACTOR  # "Donor: DFID" states the fact outright
+                if answer_type_match(question, text):  # "who funded" and "Donor:", "funded by"
+                    bonus += ANSWER_TYPE_BONUS
                 cheap = SIMILARITY_WEIGHT * prior + (1 - SIMILARITY_WEIGHT) * cov + bonus
                 candidates.append((cheap, index, number, start, end, text, cov, bonus, terms))
         candidates.sort(key=lambda c: -c[0])
-        candidates = candidates[: self.embed_limit]
+        # Label lines that give the kind of fact asked for ("Donor: ...", "Evaluator: ...")
+        # are scored too: their wording rarely shares the question's terms.
+        labels = [
+            c for c in candidates[self.embed_limit:] if c[7] and KEY_VALUE.match(c[5])
+        ][:FACT_LABELS]
+        candidates = candidates[: self.embed_limit] + labels
         vectors = self.cache.vectors([(passages[c[1]], c[2]) for c in candidates])
         sims = vectors @ question_vector if len(candidates) else np.zeros(0)
         scored = [
@@ -254,7 +281,7 @@ class EvidenceScorer:
             )
         ]
         scored.sort(key=lambda s: -s.score)
-        keys = key_terms(question)
+        keys = {t: w for t, w in key_terms(question).items() if t not in ignore}
         missing = [t for t in keys if t not in context_terms]
         # A multi-word name counts as missing when no passage has it as a phrase, even if each
         # word appears somewhere ("Safe and Fair", "Domestic Workers Convention").
@@ -266,7 +293,11 @@ class EvidenceScorer:
             for phrase in key_phrases(question)
         }
         absent = [p for p in phrases if " ".join(p.lower().split()) not in texts]
-        best = scored[0].score if scored else 0.0
+        # Answerability counts one answer-type bonus at most: the extra weight that label lines
+        # and funder matches get orders the sentences but does not make a question answerable.
+        best = max(
+            (s.score - s.bonus + min(s.bonus, ANSWER_TYPE_BONUS) for s in scored), default=0.0
+        )
         total = sum(weights.get(t, 1.0) for t in keys) + sum(phrases.values())
         lost = sum(weights.get(t, 1.0) for t in missing) + sum(phrases[p] for p in absent)
         if total and lost:
@@ -280,12 +311,14 @@ class EvidenceScorer:
 def _answer_like(text: str) -> bool:
     """Sentences worth quoting: not a heading, a table-of-contents line or a lone label."""
     tokens = words(text)
-    if len(tokens) < 3 and not _KEY_VALUE.match(text):
+    if len(tokens) < 3 and not KEY_VALUE.match(text):
         return False
     if not any(t.isalpha() for t in tokens):
         return False
     if re.search(r"\.{4,}\s*\d*$", text):  # a table-of-contents line
         return False
-    if text.rstrip()[-1:] in ".:;!?)\"”’" or _KEY_VALUE.match(text) or is_list_item(text):
+    if _CAPTION.match(text):  # "Table 1: ...", "Figure 7: ...": a caption, not a finding
+        return False
+    if text.rstrip()[-1:] in ".:;!?)\"”’" or KEY_VALUE.match(text) or is_list_item(text):
         return True
     return len(tokens) >= 8  # an unpunctuated line: a heading unless it is long

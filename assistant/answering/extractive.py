@@ -20,13 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.answering.evidence import (
-    _KEY_VALUE,
     SIMILARITY_WEIGHT,
     Evidence,
     ScoredSentence,
 )
 from assistant.records import Passage
-from assistant.text import LIST_MARKER, is_list_item
+from assistant.text import KEY_VALUE, LIST_MARKER, is_list_item, numbers
 
 # "(i.) ... (ii.) ...", "(a) ... (b) ...", "1) ... 2) ...": inline enumerations.
 _INLINE_ENUM = re.compile(r"(?:(?<=\s)|^)\(?([ivx]{1,5}|[a-h]|\d{1,2})(?:\.\)|\)|\.(?=\s))\s*")
@@ -50,14 +49,27 @@ class ExtractiveAnswerer:
     def __init__(self, options: ExtractiveOptions | None = None):
         self.options = options or ExtractiveOptions()
 
-    def select(self, question: str, evidence: Evidence) -> list[ScoredSentence]:
-        """The sentences to quote, in the order chosen (best first)."""
+    def select(
+        self, question: str, evidence: Evidence, sources: Sequence[str] = ()
+    ) -> list[ScoredSentence]:
+        """The sentences to quote, in the order chosen (best first); ``sources``: the report
+        of each passage, for the reports ``evidence.cover`` asks to quote each."""
         opts = self.options
         pool = list(evidence.sentences)
         chosen: list[ScoredSentence] = []
         covered: set[str] = set()
         best = None
         seen_text: set[str] = set()
+        # A comparison quotes each report it names: its best sentence first.
+        for source in evidence.cover:
+            own = [s for s in pool if sources and sources[s.passage] == source]
+            if own and len(chosen) < opts.max_sentences:
+                pick = max(own, key=lambda s: s.score)
+                pool.remove(pick)
+                chosen.append(pick)
+                covered |= set(pick.terms)
+                seen_text.add(" ".join(pick.text.lower().split()))
+                best = pick.score if best is None else max(best, pick.score)
         total = sum(evidence.question_terms.values()) or 1.0
         while pool and len(chosen) < opts.max_sentences:
             weights = {
@@ -78,8 +90,12 @@ class ExtractiveAnswerer:
             elif candidate.score < opts.min_ratio * best:
                 continue
             key = " ".join(candidate.text.lower().split())
+            # A near-copy is a repeat unless it states other figures: two budgets that the
+            # report gives in two places are both shown.
             if key in seen_text or any(
-                float(candidate.vector @ c.vector) > opts.duplicate_cosine for c in chosen
+                float(candidate.vector @ c.vector) > opts.duplicate_cosine
+                and numbers(candidate.text) <= numbers(c.text)
+                for c in chosen
             ):
                 continue
             seen_text.add(key)
@@ -89,7 +105,7 @@ class ExtractiveAnswerer:
 
     def draft(self, question: str, evidence: Evidence, passages: Sequence[Passage]) -> str:
         """The answer text, each sentence followed by ``[n]`` = its passage's number."""
-        chosen = self.select(question, evidence)
+        chosen = self.select(question, evidence, [p.source for p in passages])
         if not chosen:
             return ""
         order: dict[int, float] = {}
@@ -111,7 +127,7 @@ class ExtractiveAnswerer:
                 intro, entries = items
                 lines = [f"{intro} {marker}"] + [f"- {item}" for item in entries]
                 blocks.append("\n".join(lines))
-            elif _KEY_VALUE.match(s.text) and s.text.rstrip()[-1:] not in ".!?":
+            elif KEY_VALUE.match(s.text) and s.text.rstrip()[-1:] not in ".!?":
                 if prose:  # a label line ("Budget: US$ ...") reads best as a list item
                     blocks.append(" ".join(prose))
                     prose = []

@@ -25,15 +25,26 @@ _REFERS_BACK = re.compile(
     r"the same|such|former|latter)\b",
     re.IGNORECASE,
 )
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs|he|she|him|his|her)\b", re.IGNORECASE)
 _LEADING_JOINER = re.compile(r"^\s*(and|but|also|so|then)\s*,?\s+", re.IGNORECASE)
+
+
+def needs_history(question: str) -> bool:
+    """Can the question only be understood with an earlier turn? It opens like a follow-up
+    ("and ...", "what about ...") or refers back ("it", "they", "that") with at most three
+    content words of its own."""
+    if _OPENS_FOLLOW_UP.search(question):
+        return True
+    return bool(_REFERS_BACK.search(question)) and len(content_terms(question)) <= 3
 
 
 def leans_on_context(question: str) -> bool:
     """Does the question need the conversation to make sense? Yes when it opens like a
-    follow-up ("and ...", "what about ..."), has at most one content word, or refers back
-    ("it", "they", "that") with at most three content words of its own."""
+    follow-up ("and ...", "what about ..."), has at most one content word, uses a personal
+    pronoun ("it", "they", "their"), or refers back with "this"/"that" with at most three
+    content words of its own."""
     own = len(content_terms(question))
-    if _OPENS_FOLLOW_UP.search(question) or own <= 1:
+    if _OPENS_FOLLOW_UP.search(question) or own <= 1 or _PRONOUN.search(question):
         return True
     return bool(_REFERS_BACK.search(question)) and own <= 3
 
@@ -63,10 +74,37 @@ def condense_one(question: str, previous: str | None) -> str:
     return f"{body} (context: {' '.join(context)})"
 
 
-def condense(question: str, history: Sequence[Turn]) -> str:
-    """The standalone form of ``question`` after the user turns of ``history``."""
+def condense(question: str, history: Sequence[Turn], reference: str = "") -> str:
+    """The standalone form of ``question`` after the user turns of ``history``.
+
+    ``reference``: the words that named the report the conversation is about ("the LMPP
+    project"). A follow-up that points at it with a pronoun gets it in its place: "Who
+    evaluated it?" becomes "Who evaluated the LMPP project?"."""
     previous: str | None = None
     for turn in history:
         if turn.role == "user" and turn.content.strip():
             previous = condense_one(turn.content, previous)
+    if reference and leans_on_context(question):
+        resolved = resolve_pronoun(question, reference)
+        if resolved != question:
+            if _REFERS_BACK.search(_PRONOUN.sub(" ", resolved)) and previous:
+                return condense_one(resolved, previous)
+            return resolved
     return condense_one(question, previous)
+
+
+def resolve_pronoun(question: str, reference: str) -> str:
+    """``question`` with its first "it"/"its" (or "this/that report") replaced by
+    ``reference``; unchanged when it has none."""
+    question = " ".join(question.split())
+    body = _LEADING_JOINER.sub("", question)
+    pattern = re.compile(
+        r"\b(?:(?:this|that|the same)\s+(?:report|evaluation|project|programme|review)|it)\b"
+        r"|\bits\b", re.IGNORECASE,
+    )
+    match = pattern.search(body)
+    if match is None:
+        return question
+    replacement = reference + ("'s" if match.group(0).lower() == "its" else "")
+    body = body[: match.start()] + replacement + body[match.end():]
+    return body[:1].upper() + body[1:]

@@ -97,7 +97,7 @@ class LLMAnswerer:
         """The model said the passages do not answer, and cited nothing."""
         return is_refusal(draft) and not markers(draft)
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
+    def condense(self, question: str, history: Sequence[Turn], reference: str = "") -> str:
         if not history:
             return question
         from langchain_core.messages import HumanMessage, SystemMessage

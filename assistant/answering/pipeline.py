@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import zip_longest
 from typing import Any
 
 from assistant.answering.answerers import (
@@ -22,11 +23,28 @@ from assistant.answering.answerers import (
 )
 from assistant.answering.citations import CitationChecker
 from assistant.answering.evidence import Evidence, EvidenceScorer, SentenceCache
-from assistant.answering.prompts import REFUSAL
-from assistant.records import Answer, AskRequest, Passage, Removal, SearchRequest, clean_query
+from assistant.answering.followup import needs_history
+from assistant.answering.prompts import NO_CONTEXT, REFUSAL, filtered_out_text
+from assistant.answering.slots import Slot, expected_slots, fills
+from assistant.records import (
+    Answer,
+    AskRequest,
+    Filters,
+    Passage,
+    Removal,
+    SearchRequest,
+    Turn,
+    clean_query,
+)
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.scope import ReportScoper, Scope
 from assistant.settings import Settings
 from vectorstore import Embedder, Fts5LexicalIndex
+
+#: How many of the best sentences may fill the question's slot before it counts as unfilled.
+SLOT_CANDIDATES = 5
+#: Fact-sheet passages added per named report when a name, date or amount is asked for.
+FACT_SHEETS = 3
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,7 @@ class AnswerPipeline:
         embedder: Embedder,
         lexical: Callable[[], Fts5LexicalIndex],
         chat_model: Any = None,
+        scoper: ReportScoper | None = None,
     ):
         self.settings = settings
         self.retriever = retriever
@@ -63,6 +82,7 @@ class AnswerPipeline:
             lambda: lexical().count(),
         )
         self.checker = CitationChecker(self.cache)
+        self.scoper = scoper
         self.chat_model = chat_model
         self._answerers: dict[str, Answerer] = {}
         self._lock = threading.Lock()
@@ -76,6 +96,55 @@ class AnswerPipeline:
                 check_available(spec, self.settings, self.chat_model)
                 self._answerers[name] = spec.build(self.settings, self.chat_model)
             return self._answerers[name]
+
+    def _retrieve(
+        self, query: str, k: int, filters: Filters, vector: Any
+    ) -> tuple[Passage, ...]:
+        """The passages for ``query``; when the question names several reports (a
+        comparison), each report gets its share of them, so none is crowded out."""
+        mode = self.settings.retrieval_mode
+        if len(filters.sources) < 2:
+            return tuple(self.retriever.search(
+                SearchRequest(query, k, filters, mode), query_vector=vector
+            ))
+        share = max(2, k // len(filters.sources))
+        per_report = [
+            self.retriever.search(
+                SearchRequest(query, share, replace(filters, sources=(source,)), mode),
+                query_vector=vector,
+            )
+            for source in filters.sources
+        ]
+        merged = [p for group in zip_longest(*per_report) for p in group if p is not None]
+        return tuple(replace(p, rank=rank) for rank, p in enumerate(merged[:k], 1))
+
+    def _with_fact_sheets(
+        self, passages: tuple[Passage, ...], sources: Sequence[str], vector: Any
+    ) -> tuple[Passage, ...]:
+        seen = {p.chunk_id for p in passages}
+        extra = [
+            p for source in sources
+            for p in self.retriever.fact_sheets(source, vector)[:FACT_SHEETS]
+            if p.chunk_id not in seen
+        ]
+        return passages + tuple(
+            replace(p, rank=rank) for rank, p in enumerate(extra, len(passages) + 1)
+        )
+
+    def _scope(self, question: str, history: Sequence[Turn]) -> Scope:
+        """The reports the question names; a follow-up that names none keeps the reports its
+        conversation was about."""
+        if self.scoper is None:
+            return Scope()
+        scope = self.scoper.resolve(question)
+        if scope or not history:
+            return scope
+        for turn in reversed(history):
+            if turn.role == "user":
+                earlier = self.scoper.resolve(turn.content)
+                if earlier:
+                    return earlier
+        return scope
 
     def ask(self, request: AskRequest) -> Answer:
         """Answer ``request``; see :meth:`stream` for the steps."""
@@ -95,22 +164,51 @@ class AnswerPipeline:
         question = request.question
         timings: dict[str, float] = {}
         clock = time.perf_counter()
+        scope = self._scope(question, request.history)
         standalone = question
         if request.history:
-            standalone = clean_query(answerer.condense(question, request.history) or question)
+            standalone = clean_query(
+                answerer.condense(question, request.history, scope.reference) or question
+            )
         timings["condense"] = _ms(clock)
+
+        def refuse_early(text: str) -> AnswerEvent:
+            timings["total"] = sum(timings.values())
+            return AnswerEvent("answer", answer=Answer(
+                question=question, standalone_question=standalone, answer=text,
+                answerable=False, mode=mode, citations=(), passages=(), evidence=0.0,
+                threshold=self.settings.refusal_threshold, timings_ms=timings,
+            ))
+
+        if not request.history and not scope and needs_history(question):
+            yield AnswerEvent("passages", standalone_question=standalone)
+            yield refuse_early(NO_CONTEXT)
+            return
+        filters = request.filters
+        if scope:
+            years = {r.source: r.year for r in self.retriever.index.documents()}
+            allowed = tuple(s for s in scope.sources if filters.accepts(s, years.get(s)))
+            if not allowed:
+                yield AnswerEvent("passages", standalone_question=standalone)
+                yield refuse_early(filtered_out_text(scope))
+                return
+            filters = Filters(allowed, filters.year_min, filters.year_max)
 
         clock = time.perf_counter()
         vector = self.embedder.embed_query(standalone)
-        passages = tuple(self.retriever.search(
-            SearchRequest(standalone, k, request.filters, self.settings.retrieval_mode),
-            query_vector=vector,
-        ))
+        passages = self._retrieve(standalone, k, filters, vector)
+        slots = expected_slots(question, scope.terms)
+        if scope and slots:  # a name, date or amount: the named reports' fact sheets too
+            passages = self._with_fact_sheets(passages, filters.sources, vector)
         timings["retrieve"] = _ms(clock)
         yield AnswerEvent("passages", passages=passages, standalone_question=standalone)
 
         clock = time.perf_counter()
-        evidence = self.scorer.score(standalone, vector, passages)
+        evidence = self.scorer.score(
+            standalone, vector, passages, scope.terms, slots, f"{question} {standalone}"
+        )
+        if len(filters.sources) > 1 and scope:
+            evidence = replace(evidence, cover=filters.sources)
         timings["evidence"] = _ms(clock)
 
         def finish(answer_text: str, answerable: bool, citations: tuple = (),
@@ -125,6 +223,11 @@ class AnswerPipeline:
 
         if not passages or evidence.answerability < self.settings.refusal_threshold:
             yield finish(refusal_text(passages, evidence), False)
+            return
+        best = evidence.sentences[:SLOT_CANDIDATES]
+        asked = f"{question} {standalone}"
+        if slots and not any(fills(slot, s.text, asked) for slot in slots for s in best):
+            yield finish(refusal_text(passages, evidence, unfilled=slots[0]), False)
             return
 
         clock = time.perf_counter()
@@ -149,10 +252,16 @@ class AnswerPipeline:
         yield finish(checked.text, True, checked.citations, checked.removed)
 
 
-def refusal_text(passages: tuple[Passage, ...], evidence: Evidence, checked: bool = False) -> str:
+def refusal_text(
+    passages: tuple[Passage, ...], evidence: Evidence, checked: bool = False,
+    unfilled: Slot | None = None,
+) -> str:
     """The refusal, naming the closest passages so the reader can look for themselves."""
     lead = REFUSAL
-    if checked:
+    if unfilled is not None:
+        lead += (f" The closest passages are on the topic but do not give {unfilled.describe()} "
+                 "asked for.")
+    elif checked:
         lead += " No sentence of the draft answer was supported by the passages it cited."
     elif evidence.missing_key_terms:
         lead += " They do not mention " + ", ".join(evidence.missing_key_terms) + "."

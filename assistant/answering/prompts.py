@@ -8,12 +8,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from assistant.errors import ConfigError
 from assistant.records import Passage, page_range
 
 #: The one sentence an answer says when the reports do not cover the question.
 REFUSAL = "The reports do not answer this question."
+#: A follow-up asked with no conversation before it ("and who evaluated it?").
+NO_CONTEXT = (
+    "This reads as a follow-up, but there is no earlier question to say what it refers to. "
+    "Ask it again with the report or the topic named, for example \"Who evaluated the LMPP "
+    "project?\""
+)
+
+
+def filtered_out_text(scope: Any) -> str:
+    """The refusal when the filters leave out every report the question names."""
+    names = "; ".join(scope.titles)
+    return (
+        f"The question is about {names}, which the current filters leave out. "
+        "Clear the report or year filters, or add that report, and ask again."
+    )
 
 _REQUIRED = {
     "answer_system.md": {"refusal"},

@@ -21,6 +21,7 @@ _ROWS = (
     ("keyword_accuracy", "answers: keyword accuracy (share of expected facts stated)"),
     ("answer_accuracy", "answers: answerable questions stating every expected fact"),
     ("citation_precision", "answers: citation precision (cited passages holding expected text)"),
+    ("evidence_cited", "answers: a cited passage holds the expected quote (answered questions)"),
     ("citation_validity", "answers: citations whose quote is in the stored chunk"),
     ("refusal_tpr", "refusal: unanswerable questions refused"),
     ("false_refusal_rate", "refusal: answerable questions refused"),

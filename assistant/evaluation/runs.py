@@ -35,6 +35,7 @@ TOLERANCES: dict[str, float] = {
     "keyword_accuracy": 0.05,
     "answer_accuracy": 0.05,
     "citation_precision": 0.05,
+    "evidence_cited": 0.05,
     "citation_validity": 0.0,
     "refusal_tpr": 0.10,
     "false_refusal_rate": 0.05,  # lower is better: a rise beyond this is a regression
@@ -58,6 +59,7 @@ class QuestionResult:
     citations: int
     citations_relevant: int  # cited passages holding an expected quote or keyword
     citations_valid: int  # cited quote found verbatim in the stored chunk
+    evidence_cited: bool | None  # a cited passage holds an expected quote (answered questions)
     evidence: float
     retrieve_ms: float
     answer_ms: float
@@ -97,6 +99,11 @@ def score_question(
         hit = bool(ranks)
         rr = 1.0 / ranks[0] if ranks else 0.0
         recall = sum(any(quote in p for p in passages) for quote in quotes) / len(quotes)
+    cited_texts = [normalise(c.text) for c in answer.citations]
+    evidence_cited = (
+        any(quote in c for quote in quotes for c in cited_texts)
+        if q.answerable and quotes and not refused else None
+    )
     expected = quotes + [normalise(k) for k in q.keywords]
     relevant = valid = 0
     for c in answer.citations:
@@ -109,7 +116,8 @@ def score_question(
         id=q.id, type=q.type, question=q.question, answerable=q.answerable, refused=refused,
         passed=passed, keywords_found=found, keywords_missing=missing, hit=hit,
         reciprocal_rank=rr, evidence_recall=recall, citations=len(answer.citations),
-        citations_relevant=relevant, citations_valid=valid, evidence=round(answer.evidence, 4),
+        citations_relevant=relevant, citations_valid=valid, evidence_cited=evidence_cited,
+        evidence=round(answer.evidence, 4),
         retrieve_ms=round(answer.timings_ms.get("retrieve", 0.0), 1),
         answer_ms=round(answer_ms, 1), standalone_question=answer.standalone_question,
         answer=answer.answer,
@@ -198,6 +206,9 @@ def compute_metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "answer_accuracy": _share(sum(r.passed for r in answerable), len(answerable)),
         "citation_precision": _share(
             sum(r.citations_relevant for r in cited), sum(r.citations for r in cited)
+        ),
+        "evidence_cited": _share(
+            sum(bool(r.evidence_cited) for r in cited), len(cited)
         ),
         "citation_validity": _share(
             sum(r.citations_valid for r in results), sum(r.citations for r in results)

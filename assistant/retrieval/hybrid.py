@@ -14,10 +14,13 @@ from assistant.indexing import Index
 from assistant.records import Filters, Passage, SearchRequest
 from assistant.retrieval.fusion import FusionParams, fusion
 from assistant.retrieval.rerank import Reranker
+from assistant.text import KEY_VALUE
 from ingest.records import Chunk
 from vectorstore import Hit
 
 MODES = ("hybrid", "dense", "lexical")
+#: Label lines ("Donor: DFID") that make a passage a report's fact sheet.
+FACT_LINES = 3
 
 
 class HybridRetriever:
@@ -29,6 +32,7 @@ class HybridRetriever:
         self.reranker = reranker
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._fact_sheets: dict[str, tuple[list[Chunk], np.ndarray]] = {}
 
     def search(
         self, request: SearchRequest, query_vector: np.ndarray | None = None
@@ -66,6 +70,36 @@ class HybridRetriever:
             reordered = self.reranker.rerank(query, query_vector, passages)[:k]
             passages = [replace(p, rank=rank) for rank, p in enumerate(reordered, 1)]
         return passages
+
+    def fact_sheets(self, source: str, query_vector: np.ndarray) -> list[Passage]:
+        """The passages of report ``source`` that hold its fact sheet: title-page and summary
+        boxes, where at least :data:`FACT_LINES` lines are labels ("Donor: DFID",
+        "Evaluator: ..."). Questions for a name, a date or an amount are often answered there,
+        and such lines are hard to find by similarity. Best first by cosine similarity with
+        ``query_vector`` (the ``dense_score`` of each). The sheets are found once per document."""
+        record = next((r for r in self.index.documents() if r.source == source), None)
+        if record is None:
+            return []
+        with self._pool_lock:
+            cached = self._fact_sheets.get(record.doc_id)
+        if cached is None:
+            chunks = [
+                chunk for chunk in self.index.dense.doc_chunks(record.doc_id)
+                if sum(bool(KEY_VALUE.match(line.strip())) for line in chunk.text.splitlines())
+                >= FACT_LINES
+            ]
+            cached = (chunks, self.index.dense.vectors([c.chunk_id for c in chunks]))
+            with self._pool_lock:
+                self._fact_sheets[record.doc_id] = cached
+        chunks, vectors = cached
+        if not chunks:
+            return []
+        similarity = vectors @ query_vector
+        order = np.argsort(-similarity)
+        return [
+            to_passage(chunks[i], rank, float(similarity[i]), float(similarity[i]), None)
+            for rank, i in enumerate(order, 1)
+        ]
 
     def close(self) -> None:
         """Stop the lexical worker thread, if one was started."""

@@ -56,6 +56,7 @@ def test_an_answer_with_every_fact_passes_and_retrieval_is_scored():
     assert r.passed and r.keywords_missing == []
     assert (r.hit, r.reciprocal_rank, r.evidence_recall) == (True, 0.5, 1.0)
     assert (r.citations, r.citations_relevant, r.citations_valid) == (1, 1, 1)
+    assert r.evidence_cited is True  # the cited passage holds the expected quote
 
 
 def test_missing_facts_refusals_and_unanswerable_questions():
@@ -65,8 +66,10 @@ def test_missing_facts_refusals_and_unanswerable_questions():
     assert not refused.passed and refused.refused and refused.keywords_found == []
     assert score_question(NONE_Q, answer("No.", False), 1.0, stored).passed
     assert not score_question(NONE_Q, answer("Budget [1]"), 1.0, stored).passed
+    assert refused.evidence_cited is None  # a refusal cites nothing to judge
     metrics = compute_metrics([partial, refused])
     assert metrics["keyword_accuracy"] == 0.25 and metrics["false_refusal_rate"] == 0.5
+    assert metrics["evidence_cited"] == 1.0  # partial's citation holds the quote
     assert metrics["by_type"]["number"] == {"questions": 2, "passed": 0, "accuracy": 0.0}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from helpers import REPORTS, ROOT
 
 from assistant.evaluation.questions import (
@@ -32,6 +33,20 @@ def test_the_set_is_large_and_varied():
 
 def test_every_quote_is_in_its_report_and_every_keyword_in_a_quote():
     for q in SET.questions:
+        assert q.answerable == (q.type not in UNANSWERABLE_TYPES), q.id
+        for source in q.sources:
+            assert quote_in_report(source, REPORTS), (q.id, source.quote)
+        assert keyword_in_quotes(q) == [], q.id
+
+
+@pytest.mark.parametrize("name", ["fresh_tune", "fresh_holdout"])
+def test_the_fresh_halves_are_sound_and_alike(name):
+    """The set written for the right-answers issue: tuned on one half, the other kept apart."""
+    fresh = load_question_set(ROOT / "eval_questions" / f"{name}.yaml")
+    kinds = Counter(q.type for q in fresh.questions)
+    assert len(fresh.questions) >= 30 and kinds["near-miss"] >= 8
+    assert sum(bool(q.history) for q in fresh.questions) >= 4  # follow-ups
+    for q in fresh.questions:
         assert q.answerable == (q.type not in UNANSWERABLE_TYPES), q.id
         for source in q.sources:
             assert quote_in_report(source, REPORTS), (q.id, source.quote)

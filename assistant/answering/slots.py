@@ -1,0 +1,151 @@
+"""What kind of fact a question asks for, and whether a sentence supplies it.
+
+"How many members sat on the steering committee?" asks for a count *of members*; a passage on
+the steering committee that gives no such count is on topic but does not answer. Near-miss
+questions like this get confident wrong answers when relevance alone decides, so the pipeline
+asks one more thing of the sentences it would quote: does at least one of them fill the slot?
+
+A slot has a *kind* (a count or amount, a percentage, a date, a name) and, for counts and
+percentages, a *focus*: the content words of the thing counted ("members", "response rate").
+A sentence fills the slot when it holds a value of the kind that the question does not already
+hold, and, where there is a focus, one of the focus words. The rules are about English question
+forms, not about this corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import content_terms, content_words, numbers
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
+    "hundreds thousand thousands million millions half third quarter"
+)
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS.split())})\b", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"(?:US\s?\\?\$|\$|€|£|\bUSD\b|\bCHF\b|\bEUR\b|\bRs\.?|\bLKR\b)\s?\d"
+    r"|\d[\d,.]*\s?(?:million|billion|dollars?|rupees|francs|euros?)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"\d\s?(?:%|per\s?cent|percent)", re.IGNORECASE)
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\b"
+)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+# Words that end the noun phrase after "how many": a verb or auxiliary, a preposition, a
+# relative pronoun. The phrase is at most three words.
+_PHRASE_END = frozenset(
+    """did do does were was are is have has had will would could can should may might
+    on in at to for from by with about between during within under over into across per
+    that which who whom whose where when said say says sat got made took gave went came
+    saw felt thought found held""".split()
+)
+_PHRASE_WORDS = 3
+_JOIN_WORDS = frozenset("of for the and de van von".split())
+_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([^,;?]+)", re.IGNORECASE)
+_SHARE = re.compile(
+    r"\b(?:what|which)\s+(?:percentage|proportion|share|per\s?cent(?:age)?|fraction|rate)\b"
+    r"(?:\s+of)?\s*([^,;?]*)", re.IGNORECASE,
+)
+_RATE = re.compile(r"\b(?:what|which)\s+([\w -]{0,30}?\brate)\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"^\s*when\b|\b(?:what|which)\s+(?:date|day|month|year)\b|\bsince when\b|\bin what year\b",
+    re.IGNORECASE,
+)
+_BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?"
+                     r"(?:total\s+)?(?:budget|cost|amount|funding|expenditure)\b", re.IGNORECASE)
+_WHO_ROLE = re.compile(
+    r"(?:^|[,;]\s*|\band\s+)who\s+(?:was|were|is|are)\s+(?:the\s+|an?\s+)?(.+)", re.IGNORECASE
+)
+_WHO = re.compile(r"(?:^|[,;]\s*|\band\s+)(?:who|whom)\b|\bwhich\s+(?:person|organi[sz]ation|"
+                  r"agency|donor)\b", re.IGNORECASE)
+# A name: two or more capitalised words ("Philip Martin", "Department for International
+# Development"), or an acronym that is not part of a code.
+_NAME = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|the|and|de|van|von)\s+)?[A-Z][a-z]+)+\b"
+    r"|(?<![/\w])[A-Z]{2,}(?![/\w])"  # an acronym, but not a part of a code ("GLO/06/57")
+)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The kind of fact a question asks for."""
+
+    kind: str  # "count" | "amount" | "percent" | "date" | "name"
+    focus: frozenset[str] = frozenset()  # stemmed content terms of what is counted
+
+    def describe(self) -> str:
+        """How a refusal names what was missing."""
+        what = {"count": "the number", "amount": "the amount", "percent": "the percentage",
+                "date": "the date", "name": "the name"}[self.kind]
+        return what
+
+
+def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple[Slot, ...]:
+    """The slots ``question`` asks to fill, one per part ("who funded it, and what was its
+    budget?" has two); none when it asks for something open (a finding, a recommendation, a
+    list). ``ignore``: terms that only name the report."""
+    found: list[Slot] = []
+    for match in _SHARE.finditer(question):
+        found.append(Slot("percent", _focus(match.group(1), ignore)))
+    for match in _RATE.finditer(question):
+        found.append(Slot("percent", _focus(match.group(1), ignore)))
+    for match in _COUNT.finditer(question):
+        found.append(Slot("count", _focus(match.group(1), ignore)))
+    if _BUDGET.search(question):
+        found.append(Slot("amount"))
+    if _DATE.search(question):
+        found.append(Slot("date"))
+    role = _WHO_ROLE.search(question)
+    if role is not None:
+        found.append(Slot("name", _focus(role.group(1), ignore)))
+    elif _WHO.search(question):
+        found.append(Slot("name"))
+    return tuple(dict.fromkeys(found))
+
+
+def _focus(phrase: str, ignore: frozenset[str]) -> frozenset[str]:
+    """Content terms of the noun phrase that opens ``phrase`` (up to its verb)."""
+    kept: list[str] = []
+    for word in phrase.split():
+        bare = re.sub(r"[^\w'-]", "", word).lower()
+        if bare in _PHRASE_END or (kept and bare.endswith("ed")) or len(kept) == _PHRASE_WORDS:
+            break
+        kept.append(bare)
+        if word[-1:] in ",;:?":
+            break
+    return frozenset(t for t in content_terms(" ".join(kept)) if t not in ignore)
+
+
+def fills(slot: Slot, sentence: str, question: str) -> bool:
+    """Does ``sentence`` supply a value of the slot's kind that ``question`` does not already
+    hold (and, for a count or percentage, mention what is counted)?"""
+    if slot.focus and not slot.focus & set(content_words(sentence)):
+        return False
+    if slot.kind == "amount":
+        return bool(_AMOUNT.search(sentence))
+    if slot.kind == "percent":
+        return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
+    if slot.kind == "count":
+        asked = numbers(question)
+        return bool(numbers(sentence) - asked - _enumerators(sentence)) or bool(
+            _NUMBER_WORD.search(sentence)
+        )
+    if slot.kind == "date":
+        asked = set(_YEAR.findall(question))
+        return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
+    if slot.kind == "name":
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        return any(
+            {w.lower() for w in re.findall(r"\w+", m.group(0))} - asked - _JOIN_WORDS
+            for m in _NAME.finditer(sentence)
+        )
+    return True
+
+
+def _enumerators(sentence: str) -> set[str]:
+    """Numbers used to enumerate, "(1) ... (2) ...", which count nothing."""
+    return set(re.findall(r"\((\d{1,2})\)", sentence))

@@ -1,0 +1,76 @@
+"""Questions tried as a new user would (issue: right answers on questions nobody tuned for),
+answered on the real default corpus: the right report, or an honest refusal."""
+
+from __future__ import annotations
+
+from assistant import Filters
+from assistant.answering.prompts import NO_CONTEXT
+
+LMPP = "2009-lmpp-project-final-evaluation.md"
+Y2013 = "2013-ilo-labour-migration-evaluation-summary.md"
+Y2019 = "2019-itcilo-labour-migration-training-evaluation.md"
+
+
+def test_a_reworded_funding_question_finds_the_project_summary(corpus):
+    answer = corpus.ask("Who funded the LMPP project and what was its budget")
+    assert answer.answerable
+    assert "DFID" in answer.answer
+    assert "2,580,649" in answer.answer or "2,652,078" in answer.answer
+    # every citation is from the report the question names, none from MIGRANT's 2008 budget
+    assert {c.source for c in answer.citations} == {LMPP}
+
+
+def test_a_question_naming_a_report_is_answered_from_it(corpus):
+    answer = corpus.ask("What were the main weaknesses identified by the 2013 evaluation?")
+    assert answer.answerable
+    assert {c.source for c in answer.citations} == {Y2013}
+
+
+def test_a_comparison_quotes_both_reports(corpus):
+    answer = corpus.ask("Compare what the 2009 and 2019 evaluations say about sustainability")
+    assert answer.answerable
+    assert {c.source for c in answer.citations} == {LMPP, Y2019}
+
+
+def test_filters_that_leave_out_the_named_report_are_named(corpus):
+    answer = corpus.ask(
+        "What was the budget of the LMPP project?", filters=Filters(sources=(Y2013,))
+    )
+    assert not answer.answerable
+    assert "filters leave out" in answer.answer and "LMPP project" in answer.answer
+    assert "They do not mention LMPP" not in answer.answer
+
+
+def test_a_follow_up_is_resolved_to_the_report_of_the_previous_turn(corpus):
+    answer = corpus.ask(
+        "Who evaluated it?", history=["Who funded the LMPP project and what was its budget?"]
+    )
+    assert answer.standalone_question == "Who evaluated the LMPP project?"
+    assert answer.answerable and "Philip Martin" in answer.answer
+    assert all(c.source == LMPP for c in answer.citations)
+
+
+def test_a_bare_follow_up_is_refused_politely(corpus):
+    answer = corpus.ask("and who evaluated it?")
+    assert not answer.answerable
+    assert answer.answer == NO_CONTEXT
+    assert answer.passages == ()
+
+
+def test_a_name_the_report_does_not_give_is_refused(corpus):
+    # The 2021 summary discusses the evaluation at length but names no team leader.
+    answer = corpus.ask(
+        "Who was the team leader of the 2021 high-level evaluation of the ILO's work on fair "
+        "labour migration?"
+    )
+    assert not answer.answerable and not answer.citations
+
+
+def test_a_figure_the_report_does_not_give_is_refused_and_says_so(corpus):
+    # The 2013 summary describes its online survey but gives no response rate.
+    answer = corpus.ask(
+        "What response rate did the online survey run for the 2013 evaluation of the ILO's "
+        "international labour migration work achieve?"
+    )
+    assert not answer.answerable and not answer.citations
+    assert "do not give the percentage asked for" in answer.answer

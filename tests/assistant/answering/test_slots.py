@@ -1,0 +1,46 @@
+"""The kind of fact a question asks for, and whether a sentence gives it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.slots import Slot, expected_slots, fills
+
+
+@pytest.mark.parametrize(("question", "kinds", "focus"), [
+    ("How many members sat on the tripartite steering committee?", ["count"], {"member"}),
+    ("What response rate did the online survey achieve?", ["percent"], {"respons", "rate"}),
+    ("What percentage of survey respondents were women?", ["percent"], {"survey", "respond"}),
+    ("When did Sri Lanka adopt its labour migration policy?", ["date"], set()),
+    ("Who was the team leader of the evaluation?", ["name"], {"team", "leader"}),
+    ("Who funded the LMPP project and what was its budget?", ["amount", "name"], set()),
+    ("What did the 2013 evaluation recommend?", [], set()),
+])
+def test_expected_slots(question, kinds, focus):
+    slots = expected_slots(question)
+    assert sorted(s.kind for s in slots) == sorted(kinds)
+    if focus:
+        assert slots[0].focus == focus
+
+
+def test_a_count_needs_a_new_number_about_what_is_counted():
+    slot = Slot("count", frozenset({"member"}))
+    question = "How many members sat on the steering committee set up in 2008?"
+    assert fills(slot, "The committee had 12 members.", question)
+    assert not fills(slot, "A steering committee and three working groups were set up.", question)
+    assert not fills(slot, "Its members met in 2008.", question)  # the question's own number
+    assert not fills(Slot("count"), "Methods: (1) desk review (2) interviews.", "How many?")
+
+
+def test_amounts_names_dates_and_percentages():
+    assert fills(Slot("amount"), "Budget: US$ 2,580,649", "What was its budget?")
+    assert not fills(Slot("amount"), "The budget grew in 2008.", "What was its budget?")
+    who = Slot("name")
+    assert fills(who, "Evaluator: Philip Martin", "Who evaluated the LMPP project?")
+    assert not fills(who, "The LMPP Project was evaluated.", "Who evaluated the LMPP project?")
+    assert not fills(who, "Project code: GLO/06/57/UKM", "Who funded the LMPP project?")
+    assert fills(Slot("date"), "It was adopted in April 2009.", "When was it adopted?")
+    assert not fills(Slot("date"), "Adopted since 2008.", "When, after 2008, was it adopted?")
+    share = Slot("percent", frozenset({"respond"}))
+    assert fills(share, "Of the respondents, 32% replied.", "What share of respondents?")
+    assert not fills(share, "Many respondents replied.", "What share of respondents?")

@@ -1,0 +1,62 @@
+"""Linking questions to the reports they name, on the real default corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.scope import ReportScoper, reference_phrase
+
+LMPP = "2009-lmpp-project-final-evaluation.md"
+Y2008 = "2008-migrant-worker-protection-strategy-evaluation.txt"
+Y2013 = "2013-ilo-labour-migration-evaluation-summary.md"
+Y2019 = "2019-itcilo-labour-migration-training-evaluation.md"
+HLE = "2021-fair-labour-migration-hle-summary.txt"
+
+
+@pytest.fixture(scope="module")
+def scoper(corpus):
+    return ReportScoper(corpus.index.documents, corpus.index.lexical.docs_mentioning)
+
+
+@pytest.mark.parametrize(("question", "sources"), [
+    ("What did the 2013 evaluation recommend on statistics?", {Y2013}),
+    ("Who funded the LMPP project?", {LMPP}),
+    ("What limited the HLE's data collection?", {HLE}),  # an acronym the report defines
+    ("Which donor paid for the Effective Action for Labour Migration Policies and Practice "
+     "project?", {LMPP}),  # the title quoted
+    ("Compare what the 2009 and 2019 evaluations say about sustainability", {LMPP, Y2019}),
+    ("What did the ITCILO training survey find?", {Y2019}),
+])
+def test_questions_that_name_a_report_are_scoped_to_it(scoper, question, sources):
+    assert set(scoper.resolve(question).sources) == sources
+
+
+@pytest.mark.parametrize("question", [
+    "How much did Sri Lanka receive in migrant remittances in 2008?",  # a date, not a report
+    "What share of Nepal's outgoing migrant workers in 2008/09 were men?",
+    "What do the reports say about migrant workers' protection?",  # words every report uses
+    "What is the capital of France?",
+])
+def test_dates_and_common_words_name_no_report(scoper, question):
+    assert not scoper.resolve(question)
+
+
+def test_the_terms_that_named_the_report_and_its_reference(scoper):
+    scope = scoper.resolve("Who funded the LMPP project and what was its total budget?")
+    assert "lmpp" in scope.terms and "budget" not in scope.terms
+    assert scope.reference == "the LMPP project"
+    assert reference_phrase("What did the 2021 HLE find?", frozenset({"2021", "hle"})) == (
+        "the 2021 HLE"
+    )
+
+
+def test_one_report_needs_no_scope(tmp_path, embedder):
+    from helpers import REPORTS
+
+    from assistant import Assistant, Settings
+
+    settings = Settings.load(index_dir=tmp_path / "index", env={})
+    with Assistant(settings, embedder=embedder) as one:
+        one.ingest([REPORTS / "2013-ilo-labour-migration-evaluation-summary.md"])
+        scoper = ReportScoper(one.index.documents, one.index.lexical.docs_mentioning)
+        assert not scoper.resolve("What did the 2013 evaluation recommend?")

@@ -95,6 +95,8 @@ def parse_sections(doc: LoadedDocument) -> tuple[Section, ...]:
         if index in continued:
             continue
         if line.blank:
+            if _runs_on(block, _next_filled(lines, index)):
+                continue  # a sentence cut by a blank line (a page or column break) runs on
             flush_block()
             prev_ended = True
             continue
@@ -163,6 +165,20 @@ def _next_filled(lines: list[_Line], index: int) -> _Line | None:
         if not line.blank:
             return line
     return None
+
+
+def _runs_on(block: _Block | None, next_line: _Line | None) -> bool:
+    """Does the text block go on past a blank line? Yes when it stopped mid-sentence (no
+    closing punctuation) and the next line carries on in lower case: "... including donors
+    and migrant" / "workers themselves and remained so ..."."""
+    if block is None or block.kind != "text" or next_line is None:
+        return False
+    last = block.parts[-1][0]
+    return (
+        not _TERMINAL.search(last)
+        and next_line.text[:1].islower()
+        and _line_kind(next_line) == "text"
+    )
 
 
 def _line_kind(line: _Line) -> str:

@@ -37,6 +37,7 @@ from assistant.text import (
     is_list_item,
     key_phrases,
     key_terms,
+    stem,
     words,
 )
 from ingest.sentences import split_sentences
@@ -283,16 +284,17 @@ class EvidenceScorer:
         scored.sort(key=lambda s: -s.score)
         keys = {t: w for t, w in key_terms(question).items() if t not in ignore}
         missing = [t for t in keys if t not in context_terms]
-        # A multi-word name counts as missing when no passage has it as a phrase, even if each
-        # word appears somewhere ("Safe and Fair", "Domestic Workers Convention").
-        texts = " ".join(
-            " ".join(f"{p.title} {p.section} {p.text}".lower().split()) for p in passages
-        )
+        # A multi-word name counts as missing when no passage has its words close together,
+        # even if each word appears somewhere ("Safe and Fair", "Domestic Workers Convention");
+        # "the Turin Centre" is found in "the International Training Centre in Turin".
+        texts = [
+            [stem(w) for w in words(f"{p.title} {p.section} {p.text}")] for p in passages
+        ]
         phrases = {
             phrase: sum(weights.get(t, 1.0) for t in content_terms(phrase))
             for phrase in key_phrases(question)
         }
-        absent = [p for p in phrases if " ".join(p.lower().split()) not in texts]
+        absent = [p for p in phrases if not any(_near(content_terms(p), t) for t in texts)]
         # Answerability counts one answer-type bonus at most: the extra weight that label lines
         # and funder matches get orders the sentences but does not make a question answerable.
         best = max(
@@ -306,6 +308,23 @@ class EvidenceScorer:
             question, weights, tuple(scored), tuple([keys[t] for t in missing] + absent),
             max(0.0, min(1.0, best)),
         )
+
+
+#: Words within which the words of a multi-word name must all appear to count as present.
+NAME_WINDOW = 6
+
+
+def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:
+    """Do all ``terms`` occur within :data:`NAME_WINDOW` consecutive ``tokens``?"""
+    wanted = set(terms)
+    if not wanted:
+        return True
+    for i, token in enumerate(tokens):
+        if token in wanted and wanted <= set(tokens[i:i + NAME_WINDOW]) | set(
+            tokens[max(0, i - NAME_WINDOW + 1):i + 1]
+        ):
+            return True
+    return False
 
 
 def _answer_like(text: str) -> bool:

@@ -42,7 +42,7 @@ from assistant.settings import Settings
 from vectorstore import Embedder, Fts5LexicalIndex
 
 #: How many of the best sentences may fill the question's slot before it counts as unfilled.
-SLOT_CANDIDATES = 5
+SLOT_CANDIDATES = 8
 #: Fact-sheet passages added per named report when a name, date or amount is asked for.
 FACT_SHEETS = 3
 

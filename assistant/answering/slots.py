@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import content_terms, content_words, numbers
+from assistant.text import content_terms, content_words, normalise_number, numbers, words
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
@@ -45,7 +45,8 @@ _PHRASE_END = frozenset(
 )
 _PHRASE_WORDS = 3
 _JOIN_WORDS = frozenset("of for the and de van von".split())
-_COUNT = re.compile(r"\bhow\s+(?:many|much)\s+([^,;?]+)", re.IGNORECASE)
+_COUNT = re.compile(r"\bhow\s+many\s+([^,;?]+)", re.IGNORECASE)
+_MUCH = re.compile(r"\bhow\s+much\s+([^,;?]+)", re.IGNORECASE)
 _SHARE = re.compile(
     r"\b(?:what|which)\s+(?:percentage|proportion|share|per\s?cent(?:age)?|fraction|rate)\b"
     r"(?:\s+of)?\s*([^,;?]*)", re.IGNORECASE,
@@ -74,13 +75,13 @@ _NAME = re.compile(
 class Slot:
     """The kind of fact a question asks for."""
 
-    kind: str  # "count" | "amount" | "percent" | "date" | "name"
+    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "name"
     focus: frozenset[str] = frozenset()  # stemmed content terms of what is counted
 
     def describe(self) -> str:
         """How a refusal names what was missing."""
-        what = {"count": "the number", "amount": "the amount", "percent": "the percentage",
-                "date": "the date", "name": "the name"}[self.kind]
+        what = {"count": "the number", "much": "the amount", "amount": "the amount",
+                "percent": "the percentage", "date": "the date", "name": "the name"}[self.kind]
         return what
 
 
@@ -95,6 +96,8 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("percent", _focus(match.group(1), ignore)))
     for match in _COUNT.finditer(question):
         found.append(Slot("count", _focus(match.group(1), ignore)))
+    for match in _MUCH.finditer(question):  # "how much travel money": an amount, or a count
+        found.append(Slot("much", _focus(match.group(1), ignore)))
     if _BUDGET.search(question):
         found.append(Slot("amount"))
     if _DATE.search(question):
@@ -125,15 +128,25 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     hold (and, for a count or percentage, mention what is counted)?"""
     if slot.focus and not slot.focus & set(content_words(sentence)):
         return False
+    if slot.kind == "percent" and slot.focus:
+        return bool(_PERCENT.search(sentence)) and _count_near_focus(
+            slot.focus, sentence, numbers(question)
+        )
     if slot.kind == "amount":
         return bool(_AMOUNT.search(sentence))
+    if slot.kind == "much":
+        return bool(_AMOUNT.search(sentence)) or bool(
+            numbers(sentence) - numbers(question) - _enumerators(sentence)
+        )
     if slot.kind == "percent":
         return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
     if slot.kind == "count":
         asked = numbers(question)
-        return bool(numbers(sentence) - asked - _enumerators(sentence)) or bool(
-            _NUMBER_WORD.search(sentence)
-        )
+        if not slot.focus:
+            return bool(numbers(sentence) - asked - _enumerators(sentence)) or bool(
+                _NUMBER_WORD.search(sentence)
+            )
+        return _count_near_focus(slot.focus, sentence, asked | _enumerators(sentence))
     if slot.kind == "date":
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
@@ -144,6 +157,24 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
             for m in _NAME.finditer(sentence)
         )
     return True
+
+
+#: How many words apart a count and the thing counted may be: "79 interviews", "sent to 239
+#: ILO staff", "the committee had 12 members".
+COUNT_WINDOW = 4
+
+
+def _count_near_focus(focus: frozenset[str], sentence: str, ignore: set[str]) -> bool:
+    """Is there a count (a new number or a number word) within :data:`COUNT_WINDOW` words of
+    a word of ``focus``?"""
+    tokens = words(sentence)
+    at_focus = [i for i, w in enumerate(tokens) if set(content_words(w)) & focus]
+    for i, w in enumerate(tokens):
+        value = normalise_number(w) if w[:1].isdigit() else None
+        is_count = (value is not None and value not in ignore) or bool(_NUMBER_WORD.fullmatch(w))
+        if is_count and any(abs(i - j) <= COUNT_WINDOW for j in at_focus):
+            return True
+    return False
 
 
 def _enumerators(sentence: str) -> set[str]:

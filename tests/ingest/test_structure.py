@@ -118,3 +118,12 @@ def test_real_markdown_report_sections():
     assert any(n.endswith("6.1.1 Sri Lanka") for n in names)
     text = " ".join(_paragraphs(sections))
     assert "<b>" not in text and "**" not in text and "\\$" not in text
+
+
+def test_a_sentence_cut_by_a_blank_line_runs_on():
+    text = ("The topic was considered highly relevant to all constituents, including donors "
+            "and migrant\n\nworkers themselves and remained so during the pandemic.\n\n"
+            "A new paragraph starts here.\n")
+    texts = _paragraphs(parse_sections(_doc(text)))
+    assert any("migrant workers themselves and remained so" in t for t in texts), texts
+    assert any(t.startswith("A new paragraph") for t in texts), texts

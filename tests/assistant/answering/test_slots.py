@@ -44,3 +44,11 @@ def test_amounts_names_dates_and_percentages():
     share = Slot("percent", frozenset({"respond"}))
     assert fills(share, "Of the respondents, 32% replied.", "What share of respondents?")
     assert not fills(share, "Many respondents replied.", "What share of respondents?")
+
+
+def test_a_count_must_sit_next_to_what_is_counted():
+    slot = Slot("count", frozenset({"interview"}))
+    question = "How many interviews did the evaluators hold?"
+    assert fills(slot, "The team held 79 interviews with 82 people.", question)
+    assert not fills(slot, "In 2013 the team, after a long desk review of documents and "
+                           "reports, held interviews.", question)

@@ -53,7 +53,8 @@ _SHARE = re.compile(
 )
 _RATE = re.compile(r"\b(?:what|which)\s+([\w -]{0,30}?\brate)\b", re.IGNORECASE)
 _DATE = re.compile(
-    r"^\s*when\b|\b(?:what|which)\s+(?:date|day|month|year)\b|\bsince when\b|\bin what year\b",
+    r"^\s*when\b|[,;]\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:dates?|days?|months?|years?|"
+    r"period|time\s?frame)\b|\bsince when\b|\bhow long\b",
     re.IGNORECASE,
 )
 _BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?"

@@ -12,6 +12,7 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("What response rate did the online survey achieve?", ["percent"], {"respons", "rate"}),
     ("What percentage of survey respondents were women?", ["percent"], {"survey", "respond"}),
     ("When did Sri Lanka adopt its labour migration policy?", ["date"], set()),
+    ("Over what dates was the 2013 evaluation carried out?", ["date"], set()),
     ("Who was the team leader of the evaluation?", ["name"], {"team", "leader"}),
     ("Who funded the LMPP project and what was its budget?", ["amount", "name"], set()),
     ("What did the 2013 evaluation recommend?", [], set()),

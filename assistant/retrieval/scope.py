@@ -38,6 +38,10 @@ STRONG = 3.0
 THRESHOLD = 2.5
 #: Consecutive title words a question must quote for the quote to name the report.
 TITLE_RUN = 4
+#: Above this many reports the reports' texts are not read to find their own acronyms or to
+#: weigh title words (the titles alone are used): one lookup per term per report would make the
+#: first answer after a catalog change slow on a large index.
+MAX_READ_REPORTS = 200
 _TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _JOINERS = frozenset("of on for and the in to a an 's".split())
 # A year after one of these words, or in a range ("2008/09", "2016-20"), is a date in the
@@ -97,10 +101,26 @@ class ReportScoper:
         key = tuple(sorted((r.source, r.doc_id) for r in records))
         with self._lock:
             if self._cache is None or self._cache[0] != key:
-                self._cache = (key, [self._build(r, records) for r in records])
+                seen: dict[str, dict[str, int]] = {}
+
+                def mentions(term: str) -> dict[str, int]:  # each term is looked up once
+                    if term not in seen:
+                        seen[term] = self.mentions(term)
+                    return seen[term]
+
+                read_text = len(records) <= MAX_READ_REPORTS
+                self._cache = (
+                    key, [self._build(r, records, mentions, read_text) for r in records]
+                )
             return self._cache[1]
 
-    def _build(self, record: DocumentRecord, records: Sequence[DocumentRecord]) -> _Aliases:
+    def _build(
+        self,
+        record: DocumentRecord,
+        records: Sequence[DocumentRecord],
+        mentions: Callable[[str], dict[str, int]],
+        read_text: bool,
+    ) -> _Aliases:
         strong: set[str] = set()
         if record.year:
             strong.add(str(record.year))
@@ -109,10 +129,10 @@ class ReportScoper:
             bare = word.split("'")[0]
             if len(bare) >= 3 and bare.isupper():
                 strong.add(bare.lower())
-        for acronym in _initialisms(title_words):
+        for acronym in _initialisms(title_words) if read_text else ():
             if acronym in strong:
                 continue
-            found = self.mentions(acronym)
+            found = mentions(acronym)
             if set(found) == {record.doc_id}:
                 strong.add(acronym)
         # A title word names the report as far as the other reports do not use it: "strategy"
@@ -121,7 +141,10 @@ class ReportScoper:
         for term, word in content_words(record.title).items():
             if term in strong or term[0].isdigit():
                 continue
-            users = len(self.mentions(word)) or 1
+            users = (
+                len(mentions(word)) if read_text
+                else sum(word.lower() in r.title.lower() for r in records)
+            ) or 1
             weight = math.log(len(records) / users)
             if weight > 0:
                 weak[term] = weight

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.scope import ReportScoper, reference_phrase
+from assistant.retrieval.scope import MAX_READ_REPORTS, ReportScoper, reference_phrase
+from vectorstore import DocumentRecord
 
 LMPP = "2009-lmpp-project-final-evaluation.md"
 Y2008 = "2008-migrant-worker-protection-strategy-evaluation.txt"
@@ -60,3 +61,27 @@ def test_one_report_needs_no_scope(tmp_path, embedder):
         one.ingest([REPORTS / "2013-ilo-labour-migration-evaluation-summary.md"])
         scoper = ReportScoper(one.index.documents, one.index.lexical.docs_mentioning)
         assert not scoper.resolve("What did the 2013 evaluation recommend?")
+
+
+def _record(n: int, title: str, year: int) -> DocumentRecord:
+    return DocumentRecord(f"r{n}.md", f"d{n}", title, year, None, 1, 1, "md", "m", "t")
+
+
+def test_texts_are_read_once_per_term_and_not_at_all_for_a_large_catalog():
+    asked: list[str] = []
+
+    def mentions(term: str) -> dict[str, int]:
+        asked.append(term)
+        return {}
+
+    few = [_record(i, "Evaluation of the Regional Migration Programme", 2000 + i)
+           for i in range(3)]
+    ReportScoper(lambda: few, mentions).aliases()
+    assert asked and len(asked) == len(set(asked))  # shared title words: one lookup each
+
+    asked.clear()
+    many = [_record(i, f"Evaluation of project {i}", 1900 + i)
+            for i in range(MAX_READ_REPORTS + 1)]
+    scoper = ReportScoper(lambda: many, mentions)
+    assert scoper.aliases() and asked == []
+    assert scoper.resolve("What did the 1995 evaluation find?").sources == ("r95.md",)

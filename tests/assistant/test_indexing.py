@@ -193,3 +193,15 @@ def test_pdf_search_returns_page_42(corpus_with_pdf):
 def corpus_with_pdf(tmp_path, fresh):
     fresh.ingest([PDF_2008])
     return fresh
+
+
+def test_reingest_of_unchanged_files_never_loads_the_real_model(tmp_path, settings, embedder):
+    from vectorstore import make_embedder
+
+    folder = _copy(SMALL, tmp_path / "reports")
+    with Assistant(settings, embedder=embedder) as assistant:
+        assert assistant.ingest([folder]).count("added") == 2
+    cold = make_embedder()  # a new process's model, not loaded yet
+    with Assistant(settings, embedder=cold) as assistant:
+        assert assistant.ingest([folder]).count("unchanged") == 2
+    assert not cold.loaded and cold.embedded == 0

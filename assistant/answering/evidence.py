@@ -233,11 +233,14 @@ class EvidenceScorer:
         ignore: frozenset[str] = frozenset(),
         slots: Sequence[Slot] = (),
         asked: str | None = None,
+        naming: str = "",
     ) -> Evidence:
         """Score every sentence of ``passages`` for ``question``; ``ignore``: question terms
         that only name the report the passages were drawn from (they are left out); ``slots``:
         the kinds of fact asked for (a sentence that gives one gets a bonus); ``asked``: the
-        question in the user's words, for the slot check (default ``question``)."""
+        question in the user's words, for the slot check (default ``question``); ``naming``: the
+        words that named the report ("the 2019 evaluation of the Turin Centre's training"): a
+        name inside them is the report's, not a thing the passages must mention."""
         weights = {t: w for t, w in self.term_weights(question).items() if t not in ignore}
         candidates = []
         context_terms: set[str] = set()
@@ -290,9 +293,11 @@ class EvidenceScorer:
         texts = [
             [stem(w) for w in words(f"{p.title} {p.section} {p.text}")] for p in passages
         ]
+        named = " ".join(naming.lower().split())
         phrases = {
             phrase: sum(weights.get(t, 1.0) for t in content_terms(phrase))
             for phrase in key_phrases(question)
+            if not (named and " ".join(phrase.lower().split()) in named)
         }
         absent = [p for p in phrases if not any(_near(content_terms(p), t) for t in texts)]
         # Answerability counts one answer-type bonus at most: the extra weight that label lines

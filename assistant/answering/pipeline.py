@@ -205,7 +205,8 @@ class AnswerPipeline:
 
         clock = time.perf_counter()
         evidence = self.scorer.score(
-            standalone, vector, passages, scope.terms, slots, f"{question} {standalone}"
+            standalone, vector, passages, scope.terms, slots, f"{question} {standalone}",
+            scope.reference,
         )
         if len(filters.sources) > 1 and scope:
             evidence = replace(evidence, cover=filters.sources)

@@ -74,3 +74,13 @@ def test_a_figure_the_report_does_not_give_is_refused_and_says_so(corpus):
     )
     assert not answer.answerable and not answer.citations
     assert "do not give the percentage asked for" in answer.answer
+
+
+def test_a_name_within_the_words_that_named_the_report_is_not_required(corpus):
+    # "the Turin Centre" names the 2019 ITCILO report, whose text never says "Turin"
+    answer = corpus.ask(
+        "What was the first recommendation of the 2019 evaluation of the Turin Centre's labour "
+        "migration training?"
+    )
+    assert "do not mention Turin Centre" not in answer.answer
+    assert answer.answerable and {c.source for c in answer.citations} == {Y2019}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.answering.pipeline import AnswerEvent, AnswerPipeline
-from assistant.errors import ConfigError, DocumentNotFound
+from assistant.errors import ConfigError, DocumentNotFound, registered
 from assistant.indexing import Index, IngestProgress
 from assistant.records import Answer, AskRequest, Filters, IngestReport, Passage, SearchRequest
 from assistant.retrieval.hybrid import HybridRetriever
@@ -56,11 +56,7 @@ class Assistant:
     def search(self, request: SearchRequest | str, **options: Any) -> list[Passage]:
         """The best passages for a :class:`SearchRequest`, or for a query string with the
         request's fields as keywords (``k``, ``filters``, ``retrieval_mode``)."""
-        if isinstance(request, str):
-            request = SearchRequest(request, **options)
-        elif options:
-            raise TypeError("give either a SearchRequest or a query with options, not both")
-        return self.retriever.search(request)
+        return self.retriever.search(_as_request(SearchRequest, request, options))
 
     def ask(self, request: AskRequest | str, **options: Any) -> Answer:
         """Answer with checked citations, or refuse (``answerable: false``).
@@ -68,12 +64,12 @@ class Assistant:
         Takes an :class:`AskRequest`, or a question string with the request's fields as
         keywords (``history``, ``filters``, ``answer_mode``, ``k``).
         """
-        return self.answers.ask(_ask_request(request, options))
+        return self.answers.ask(_as_request(AskRequest, request, options))
 
     def ask_stream(self, request: AskRequest | str, **options: Any) -> Iterator[AnswerEvent]:
         """Like :meth:`ask`, yielding the passages, the draft as it is written and the
         checked answer (the last event)."""
-        return self.answers.stream(_ask_request(request, options))
+        return self.answers.stream(_as_request(AskRequest, request, options))
 
     def documents(self) -> list[DocumentRecord]:
         """Every document in the index."""
@@ -106,11 +102,15 @@ class Assistant:
         self.close()
 
 
-def _ask_request(request: AskRequest | str, options: dict[str, Any]) -> AskRequest:
+R = TypeVar("R", AskRequest, SearchRequest)
+
+
+def _as_request(kind: type[R], request: R | str, options: dict[str, Any]) -> R:
+    """``request`` itself, or a ``kind`` built from a string and the request's fields."""
     if isinstance(request, str):
-        return AskRequest(request, **options)
+        return kind(request, **options)
     if options:
-        raise TypeError("give either an AskRequest or a question with options, not both")
+        raise TypeError(f"give either a {kind.__name__} or a string with options, not both")
     return request
 
 
@@ -146,9 +146,7 @@ def check_choices(settings: Settings) -> None:
     for setting, registry in (
         ("answer_mode", ANSWERERS), ("fusion", FUSIONS), ("reranker", RERANKERS)
     ):
-        value = getattr(settings, setting)
-        if value not in registry:
-            raise ConfigError(
-                f"{setting} must be one of {', '.join(registry)}; got {value!r} "
-                f"(ASSISTANT_{setting.upper()})"
-            )
+        registered(
+            registry, getattr(settings, setting), setting, ConfigError,
+            f" (ASSISTANT_{setting.upper()})",
+        )

@@ -16,6 +16,9 @@ nothing broader) and turn it into a message; which status or exit code follows f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from ingest.errors import AssistantError, CatalogError, IngestError
 from vectorstore.errors import StoreError
 
@@ -29,7 +32,10 @@ __all__ = [
     "LLMError",
     "QueryError",
     "StoreError",
+    "registered",
 ]
+
+T = TypeVar("T")
 
 
 class ConfigError(AssistantError):
@@ -50,3 +56,17 @@ class EvalSetError(AssistantError):
 
 class LLMError(AssistantError):
     """The chat model could not be reached or failed; the message names the model."""
+
+
+def registered(
+    registry: Mapping[str, T], name: str, what: str,
+    error: type[AssistantError] = QueryError, hint: str = "",
+) -> T:
+    """The entry ``name`` of a registry, or ``error`` listing the registered names:
+    "fusion must be one of rrf, convex; got 'borda'"."""
+    try:
+        return registry[name]
+    except KeyError:
+        raise error(
+            f"{what} must be one of {', '.join(registry)}; got {name!r}{hint}"
+        ) from None

@@ -154,6 +154,14 @@ def _check_k(k: Any) -> None:
         raise QueryError(f"k must be between 1 and {K_MAX}. Currently, k is {k!r}")
 
 
+def _filters(value: Any) -> Filters:
+    if value is None:
+        return Filters()
+    if not isinstance(value, Filters):
+        raise QueryError(f"filters must be Filters, got {type(value).__name__}")
+    return value
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """One search, validated when built: the query, how many passages (``None``: the setting
@@ -167,10 +175,7 @@ class SearchRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "query", clean_query(self.query))
         _check_k(self.k)
-        if self.filters is None:
-            object.__setattr__(self, "filters", Filters())
-        elif not isinstance(self.filters, Filters):
-            raise QueryError(f"filters must be Filters, got {type(self.filters).__name__}")
+        object.__setattr__(self, "filters", _filters(self.filters))
 
 
 @dataclass(frozen=True)
@@ -193,10 +198,7 @@ class AskRequest:
         object.__setattr__(self, "question", clean_query(self.question))
         object.__setattr__(self, "history", tuple(normalise_history(self.history)))
         _check_k(self.k)
-        if self.filters is None:
-            object.__setattr__(self, "filters", Filters())
-        elif not isinstance(self.filters, Filters):
-            raise QueryError(f"filters must be Filters, got {type(self.filters).__name__}")
+        object.__setattr__(self, "filters", _filters(self.filters))
         if self.answer_mode is not None and not isinstance(self.answer_mode, str):
             raise QueryError(f"answer mode must be a name, got {self.answer_mode!r}")
 

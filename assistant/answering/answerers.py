@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from assistant.answering.evidence import Evidence
 from assistant.answering.extractive import ExtractiveAnswerer, ExtractiveOptions
 from assistant.answering.followup import condense
-from assistant.errors import ConfigError, QueryError
+from assistant.errors import ConfigError, registered
 from assistant.records import Passage, Turn
 from assistant.settings import Settings
 
@@ -116,12 +116,7 @@ def answer_modes(settings: Settings | None = None, chat_model: Any = None) -> li
 
 def answerer_spec(name: str) -> AnswererSpec:
     """The answer mode called ``name``, or a QueryError listing the known ones."""
-    try:
-        return ANSWERERS[name]
-    except KeyError:
-        raise QueryError(
-            f"mode must be one of {', '.join(ANSWERERS)}; got {name!r}"
-        ) from None
+    return registered(ANSWERERS, name, "mode")
 
 
 def check_available(spec: AnswererSpec, settings: Settings, chat_model: Any) -> None:

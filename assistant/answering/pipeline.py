@@ -171,18 +171,22 @@ class AnswerPipeline:
                 answerer.condense(question, request.history, scope.reference) or question
             )
         timings["condense"] = _ms(clock)
+        passages: tuple[Passage, ...] = ()
+        answerability = 0.0
 
-        def refuse_early(text: str) -> AnswerEvent:
+        def finish(answer_text: str, answerable: bool, citations: tuple = (),
+                   removed: tuple[Removal, ...] = ()) -> AnswerEvent:
             timings["total"] = sum(timings.values())
             return AnswerEvent("answer", answer=Answer(
-                question=question, standalone_question=standalone, answer=text,
-                answerable=False, mode=mode, citations=(), passages=(), evidence=0.0,
-                threshold=self.settings.refusal_threshold, timings_ms=timings,
+                question=question, standalone_question=standalone, answer=answer_text,
+                answerable=answerable, mode=mode, citations=citations, passages=passages,
+                evidence=answerability, threshold=self.settings.refusal_threshold,
+                removed=removed, timings_ms=timings,
             ))
 
         if not request.history and not scope and needs_history(question):
             yield AnswerEvent("passages", standalone_question=standalone)
-            yield refuse_early(NO_CONTEXT)
+            yield finish(NO_CONTEXT, False)
             return
         filters = request.filters
         if scope:
@@ -190,7 +194,7 @@ class AnswerPipeline:
             allowed = tuple(s for s in scope.sources if filters.accepts(s, years.get(s)))
             if not allowed:
                 yield AnswerEvent("passages", standalone_question=standalone)
-                yield refuse_early(filtered_out_text(scope))
+                yield finish(filtered_out_text(scope), False)
                 return
             filters = Filters(allowed, filters.year_min, filters.year_max)
 
@@ -204,29 +208,19 @@ class AnswerPipeline:
         yield AnswerEvent("passages", passages=passages, standalone_question=standalone)
 
         clock = time.perf_counter()
+        asked = f"{question} {standalone}"  # the user's words and what was searched
         evidence = self.scorer.score(
-            standalone, vector, passages, scope.terms, slots, f"{question} {standalone}",
-            scope.reference,
+            standalone, vector, passages, scope.terms, slots, asked, scope.reference
         )
         if len(filters.sources) > 1 and scope:
             evidence = replace(evidence, cover=filters.sources)
+        answerability = evidence.answerability
         timings["evidence"] = _ms(clock)
-
-        def finish(answer_text: str, answerable: bool, citations: tuple = (),
-                   removed: tuple[Removal, ...] = ()) -> AnswerEvent:
-            timings["total"] = sum(timings.values())
-            return AnswerEvent("answer", answer=Answer(
-                question=question, standalone_question=standalone, answer=answer_text,
-                answerable=answerable, mode=mode, citations=citations, passages=passages,
-                evidence=evidence.answerability, threshold=self.settings.refusal_threshold,
-                removed=removed, timings_ms=timings,
-            ))
 
         if not passages or evidence.answerability < self.settings.refusal_threshold:
             yield finish(refusal_text(passages, evidence), False)
             return
         best = evidence.sentences[:SLOT_CANDIDATES]
-        asked = f"{question} {standalone}"
         if slots and not any(fills(slot, s.text, asked) for slot in slots for s in best):
             yield finish(refusal_text(passages, evidence, unfilled=slots[0]), False)
             return

@@ -129,25 +129,22 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     hold (and, for a count or percentage, mention what is counted)?"""
     if slot.focus and not slot.focus & set(content_words(sentence)):
         return False
-    if slot.kind == "percent" and slot.focus:
-        return bool(_PERCENT.search(sentence)) and _count_near_focus(
-            slot.focus, sentence, numbers(question)
-        )
     if slot.kind == "amount":
         return bool(_AMOUNT.search(sentence))
     if slot.kind == "much":
-        return bool(_AMOUNT.search(sentence)) or bool(
-            numbers(sentence) - numbers(question) - _enumerators(sentence)
-        )
+        return bool(_AMOUNT.search(sentence)) or _new_number(sentence, question)
     if slot.kind == "percent":
+        if slot.focus:
+            return bool(_PERCENT.search(sentence)) and _count_near_focus(
+                slot.focus, sentence, numbers(question)
+            )
         return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
     if slot.kind == "count":
-        asked = numbers(question)
         if not slot.focus:
-            return bool(numbers(sentence) - asked - _enumerators(sentence)) or bool(
-                _NUMBER_WORD.search(sentence)
-            )
-        return _count_near_focus(slot.focus, sentence, asked | _enumerators(sentence))
+            return _new_number(sentence, question) or bool(_NUMBER_WORD.search(sentence))
+        return _count_near_focus(
+            slot.focus, sentence, numbers(question) | _enumerators(sentence)
+        )
     if slot.kind == "date":
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
@@ -176,6 +173,12 @@ def _count_near_focus(focus: frozenset[str], sentence: str, ignore: set[str]) ->
         if is_count and any(abs(i - j) <= COUNT_WINDOW for j in at_focus):
             return True
     return False
+
+
+def _new_number(sentence: str, question: str) -> bool:
+    """Does ``sentence`` state a number that the question does not, other than an
+    enumerator?"""
+    return bool(numbers(sentence) - numbers(question) - _enumerators(sentence))
 
 
 def _enumerators(sentence: str) -> set[str]:

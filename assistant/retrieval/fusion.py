@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.errors import QueryError
+from assistant.errors import registered
 from vectorstore import Hit
 
 Ranking = Sequence[Hit]
@@ -67,12 +67,7 @@ FUSIONS: dict[str, Fusion] = {
 
 def fusion(name: str) -> Fusion:
     """The fusion method called ``name``, or a QueryError listing the known ones."""
-    try:
-        return FUSIONS[name]
-    except KeyError:
-        raise QueryError(
-            f"fusion must be one of {', '.join(FUSIONS)}; got {name!r}"
-        ) from None
+    return registered(FUSIONS, name, "fusion")
 
 
 def fuse(

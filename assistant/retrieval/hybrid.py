@@ -33,6 +33,7 @@ class HybridRetriever:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._fact_sheets: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+        self._sheets_lock = threading.Lock()
 
     def search(
         self, request: SearchRequest, query_vector: np.ndarray | None = None
@@ -80,7 +81,7 @@ class HybridRetriever:
         record = next((r for r in self.index.documents() if r.source == source), None)
         if record is None:
             return []
-        with self._pool_lock:
+        with self._sheets_lock:
             cached = self._fact_sheets.get(record.doc_id)
         if cached is None:
             chunks = [
@@ -89,7 +90,7 @@ class HybridRetriever:
                 >= FACT_LINES
             ]
             cached = (chunks, self.index.dense.vectors([c.chunk_id for c in chunks]))
-            with self._pool_lock:
+            with self._sheets_lock:
                 self._fact_sheets[record.doc_id] = cached
         chunks, vectors = cached
         if not chunks:

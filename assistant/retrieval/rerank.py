@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, registered
 from assistant.records import Passage
 from vectorstore import Embedder
 
@@ -44,10 +44,4 @@ RERANKERS: dict[str, Callable[[RerankContext], Reranker | None]] = {
 
 def build_reranker(name: str, context: RerankContext) -> Reranker | None:
     """The reranker called ``name``, or a ConfigError listing the known ones."""
-    try:
-        builder = RERANKERS[name]
-    except KeyError:
-        raise ConfigError(
-            f"reranker must be one of {', '.join(RERANKERS)}; got {name!r}"
-        ) from None
-    return builder(context)
+    return registered(RERANKERS, name, "reranker", ConfigError)(context)

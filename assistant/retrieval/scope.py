@@ -93,10 +93,16 @@ class ReportScoper:
         self.documents = documents
         self.mentions = mentions
         self._lock = threading.Lock()
-        self._cache: tuple[tuple[tuple[str, str], ...], list[_Aliases]] | None = None
+        self._cache: (
+            tuple[tuple[tuple[str, str], ...], list[_Aliases], dict[str, int]] | None
+        ) = None
 
     def aliases(self) -> list[_Aliases]:
         """Every report's aliases, rebuilt when the catalog changes."""
+        return self._catalog()[0]
+
+    def _catalog(self) -> tuple[list[_Aliases], dict[str, int]]:
+        """The aliases, and how many reports share each strong alias."""
         records = list(self.documents())
         key = tuple(sorted((r.source, r.doc_id) for r in records))
         with self._lock:
@@ -109,10 +115,13 @@ class ReportScoper:
                     return seen[term]
 
                 read_text = len(records) <= MAX_READ_REPORTS
-                self._cache = (
-                    key, [self._build(r, records, mentions, read_text) for r in records]
-                )
-            return self._cache[1]
+                built = [self._build(r, records, mentions, read_text) for r in records]
+                shared: dict[str, int] = {}
+                for r in built:
+                    for a in r.strong:
+                        shared[a] = shared.get(a, 0) + 1
+                self._cache = (key, built, shared)
+            return self._cache[1], self._cache[2]
 
     def _build(
         self,
@@ -126,7 +135,7 @@ class ReportScoper:
             strong.add(str(record.year))
         title_words = _TITLE_WORD.findall(record.title.replace("-", " "))
         for word in title_words:
-            bare = word.split("'")[0]
+            bare = _unpossessed(word)
             if len(bare) >= 3 and bare.isupper():
                 strong.add(bare.lower())
         for acronym in _initialisms(title_words) if read_text else ():
@@ -137,8 +146,9 @@ class ReportScoper:
                 strong.add(acronym)
         # A title word names the report as far as the other reports do not use it: "strategy"
         # or "migrant" in a title says little when every report's text has them too.
+        title_terms = content_words(record.title)
         weak = {}
-        for term, word in content_words(record.title).items():
+        for term, word in title_terms.items():
             if term in strong or term[0].isdigit():
                 continue
             users = (
@@ -148,19 +158,14 @@ class ReportScoper:
             weight = math.log(len(records) / users)
             if weight > 0:
                 weak[term] = weight
-        sequence = tuple(content_words(record.title))
-        return _Aliases(record.source, record.title, frozenset(strong), weak, sequence)
+        return _Aliases(record.source, record.title, frozenset(strong), weak, tuple(title_terms))
 
     def resolve(self, question: str) -> Scope:
         """The reports ``question`` names, or an empty scope when it names none."""
-        reports = self.aliases()
+        reports, strong_df = self._catalog()
         if len(reports) < 2:
             return Scope()
-        strong_df: dict[str, int] = {}
-        for r in reports:
-            for a in r.strong:
-                strong_df[a] = strong_df.get(a, 0) + 1
-        raw = {w.split("'")[0].split("’")[0] for w in words(question)}
+        raw = {_unpossessed(w) for w in words(question)}
         raw -= {"".join(found) for found in _DATE_YEAR.findall(question)} - _named_years(question)
         sequence = tuple(content_words(question))
         stems = set(sequence)
@@ -199,7 +204,7 @@ def reference_phrase(question: str, terms: frozenset[str]) -> str:
     hits = [
         i for i, word in enumerate(tokens)
         if (bare := re.sub(r"[^\w'’-]", "", word)) and (
-            bare.lower().split("'")[0].split("’")[0] in terms
+            _unpossessed(bare.lower()) in terms
             or set(content_words(bare)) & terms
         )
     ]
@@ -210,6 +215,11 @@ def reference_phrase(question: str, terms: frozenset[str]) -> str:
         end += 1
     phrase = " ".join(tokens[start:end]).strip(",;:")
     return phrase if phrase.lower().startswith("the ") else f"the {phrase}"
+
+
+def _unpossessed(word: str) -> str:
+    """``word`` up to an apostrophe: "ILO's" gives "ILO"."""
+    return re.split(r"['’]", word, maxsplit=1)[0]
 
 
 def _common_run(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:

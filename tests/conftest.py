@@ -12,13 +12,13 @@ import os
 
 import pytest
 from fakes import HashEmbedder
-from helpers import REPORTS
+from helpers import LOCAL_TEST_MODEL, REPORTS, local_env
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 #: Fixtures that load the real embedding model or start the app; ``count_tokens`` is not one
 #: (it reads the model's tokenizer.json only).
-REAL_MODEL_FIXTURES = frozenset({"embedder", "corpus", "fresh", "app_server"})
+REAL_MODEL_FIXTURES = frozenset({"embedder", "corpus", "fresh", "app_server", "local_model"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -49,6 +49,18 @@ def count_tokens():
 def fake_embedder():
     """The hash-seeded fake embedder (:class:`fakes.HashEmbedder`), for tests about plumbing."""
     return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def local_model():
+    """The name of the real local model for end-to-end tests of the local mode; the runtime
+    and the model must be installed (`make test` does both)."""
+    from assistant.answering.local_models import missing_reason
+
+    why = missing_reason(LOCAL_TEST_MODEL)
+    if why:
+        pytest.fail(f"the local-mode tests need {LOCAL_TEST_MODEL}: {why}")
+    return LOCAL_TEST_MODEL
 
 
 @pytest.fixture()
@@ -99,6 +111,6 @@ def app_server(tmp_path_factory):
 
     index = tmp_path_factory.mktemp("app-index")
     log = tmp_path_factory.mktemp("app-log") / "app.log"
-    process, url = start_app(index, log, ASSISTANT_MAX_FILE_MB="1")
+    process, url = start_app(index, log, ASSISTANT_MAX_FILE_MB="1", **local_env())
     yield {"url": url, "index": index, "process": process, "log": log}
     stop_process(process)

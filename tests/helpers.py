@@ -9,6 +9,15 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 PDF_2008 = TEST_DATA / "2008-migrant-worker-protection-strategy-evaluation.pdf"
+#: The pinned model the local-mode tests run (`make test` fetches it).
+LOCAL_TEST_MODEL = "qwen2.5-coder-0.5b"
+
+
+def local_env() -> dict[str, str]:
+    """Settings that let a subprocess (its HOME elsewhere) find the test's local model."""
+    from assistant.answering.local_models import models_dir
+
+    return {"ASSISTANT_LOCAL_MODEL": LOCAL_TEST_MODEL, "ASSISTANT_MODELS_DIR": str(models_dir())}
 
 
 def make_pdf(path: Path, pages: list[str], *, header: str | None = None) -> Path:

@@ -85,6 +85,18 @@ def _llm_missing(settings: Settings, chat_model: Any) -> str | None:
     )
 
 
+def _local(settings: Settings, _: Any) -> Answerer:
+    from assistant.answering.local import build_local
+
+    return build_local(settings)
+
+
+def _local_missing(settings: Settings, _: Any) -> str | None:
+    from assistant.answering.local_models import missing_reason
+
+    return missing_reason(settings.local_model, settings.models_dir)
+
+
 @dataclass(frozen=True)
 class AnswererSpec:
     """One answer mode: how to build it and, when it cannot run, why not."""
@@ -101,6 +113,9 @@ ANSWERERS: dict[str, AnswererSpec] = {
     for spec in (
         AnswererSpec("extractive", "quotes passage sentences; offline, no model",
                      lambda settings, _: Extractive(settings)),
+        AnswererSpec("local", "a GGUF model run in process by llama.cpp writes the answer "
+                     "(ASSISTANT_LOCAL_MODEL; `make local-llm` sets it up)",
+                     _local, _local_missing),
         AnswererSpec("llm", "a LangChain chat model writes the answer (ASSISTANT_LLM)",
                      _llm, _llm_missing),
     )

@@ -14,7 +14,10 @@ marker of its own is cited by its list's intro). For every unit:
    - otherwise it is supported when ``lexical >= MIN_LEXICAL`` and
      ``(lexical + semantic) / 2 >= MIN_SUPPORT``;
    unsupported citations are removed;
-3. a unit left with no citation is dropped.
+3. a unit whose markers are missing, or cite no supporting passage, is attached to the given
+   passage that supports it best (small models seldom write ``[n]``; an answer must not depend
+   on them), trying the passages that share most of its terms first;
+4. a unit left with no supporting passage is dropped.
 
 Every removal is recorded with its reason. Citations are then numbered 1..m in order of first
 appearance, each with the passage sentence that best supports what cites it (the quote to
@@ -158,11 +161,10 @@ class CitationChecker:
         given = range(1, len(passages) + 1)
         need_vectors = [
             u.text for u in units
-            if any(n in given for n in u.cited)
-            and not all(_verbatim(u.text, passages[n - 1]) for n in u.cited if n in given)
+            if not any(_verbatim(u.text, passages[n - 1]) for n in u.cited if n in given)
         ]
         vectors = {}
-        if need_vectors:
+        if need_vectors and passages:
             embedded = self.cache.embedder.embed_documents(need_vectors)
             vectors = dict(zip(need_vectors, embedded, strict=True))
         kept: list[Unit] = []
@@ -175,14 +177,6 @@ class CitationChecker:
                         if passages else f"cites [{n}], but no passages were given",
                     ))
             valid = [n for n in unit.cited if n in given]
-            if not valid:
-                if not unit.cited:
-                    removed.append(Removal("sentence", unit.text, None, "cites no passage"))
-                else:
-                    removed.append(Removal(
-                        "sentence", unit.text, None, "cites no passage that was given"
-                    ))
-                continue
             reasons = []
             for n in valid:
                 result = self.support(unit.text, passages[n - 1], vectors.get(unit.text))
@@ -193,14 +187,45 @@ class CitationChecker:
                         "citation", unit.text, n, f"passage [{n}] {result.reason}"
                     ))
                     reasons.append(f"[{n}]: {result.reason}")
+            if not unit.supported_by:
+                self._attach(unit, passages, vectors.get(unit.text), exclude=set(valid))
             if unit.supported_by:
                 kept.append(unit)
+                continue
+            if not unit.cited:
+                why = "cites no passage, and no passage given supports it"
+            elif not valid:
+                why = "cites no passage that was given, and no passage given supports it"
             else:
-                removed.append(Removal(
-                    "sentence", unit.text, None, "no cited passage supports it; "
-                    + "; ".join(reasons)
-                ))
+                why = "no passage supports it; " + "; ".join(reasons)
+            removed.append(Removal("sentence", unit.text, None, why))
         return self._assemble(kept, passages, removed)
+
+    def _attach(
+        self, unit: Unit, passages: Sequence[Passage], vector: np.ndarray | None,
+        exclude: set[int], tries: int = 4,
+    ) -> None:
+        """Cite the passage that supports ``unit`` best, trying the ``tries`` passages that
+        share most of its terms (the ones in ``exclude`` were tried already)."""
+        terms = set(content_terms(unit.text))
+        if not terms:
+            return
+        shared = sorted(
+            (
+                (len(terms & self.cache.sentences(p).passage_terms), -n, n)
+                for n, p in enumerate(passages, 1) if n not in exclude
+            ),
+            reverse=True,
+        )
+        best: tuple[float, int, int] | None = None
+        for overlap, _, n in shared[:tries]:
+            if overlap / len(terms) < MIN_LEXICAL:
+                break
+            result = self.support(unit.text, passages[n - 1], vector)
+            if result.supported and (best is None or result.score > best[0]):
+                best = (result.score, result.sentence, n)
+        if best is not None:
+            unit.supported_by[best[2]] = (best[0], best[1])
 
     def _assemble(
         self, kept: list[Unit], passages: Sequence[Passage], removed: list[Removal]

@@ -55,39 +55,37 @@ def build_chat_model(settings: Settings) -> Any:
         ) from exc
 
 
-class LLMAnswerer:
-    """Drafts answers and condenses follow-ups with a chat model and the prompt templates
-    (an :class:`~assistant.answering.answerers.Answerer`)."""
+class PromptedAnswerer:
+    """An :class:`~assistant.answering.answerers.Answerer` that drafts with a language model
+    and the prompt templates; subclasses say how one (system, user) exchange is run."""
 
     streams = True
 
-    def __init__(self, model: Any, prompts: Prompts, name: str = "chat model"):
-        self.model = model
+    def __init__(self, prompts: Prompts, name: str):
         self.prompts = prompts
         self.name = name
 
-    def messages(self, question: str, passages: Sequence[Passage]) -> list[Any]:
-        from langchain_core.messages import HumanMessage, SystemMessage
+    def exchange(self, system: str, user: str) -> Iterator[str]:
+        """The model's reply to one system + user message, in pieces."""
+        raise NotImplementedError
 
-        return [
-            SystemMessage(self.prompts.answer_system.substitute(refusal=REFUSAL)),
-            HumanMessage(self.prompts.answer_user.substitute(
-                passages=fence_passages(passages), question=question
-            )),
-        ]
+    def render_passages(self, evidence: Evidence | None, passages: Sequence[Passage]) -> str:
+        """The passages as the prompt shows them (all of them, fenced, by default)."""
+        return fence_passages(passages)
 
     def draft(
         self, question: str, evidence: Evidence | None, passages: Sequence[Passage]
     ) -> Iterator[str]:
         """The draft as the model writes it (one piece when the model does not stream)."""
+        system = self.prompts.answer_system.substitute(refusal=REFUSAL)
+        user = self.prompts.answer_user.substitute(
+            passages=self.render_passages(evidence, passages), question=question
+        )
         try:
-            for chunk in self.model.stream(self.messages(question, passages)):
-                text = _text(chunk)
-                if text:
-                    yield text
+            yield from self.exchange(system, user)
         except AssistantError:
             raise
-        except Exception as exc:  # the provider's own errors: name them and the model
+        except Exception as exc:  # the runtime's own errors: name them and the model
             raise self._failed(exc) from exc
 
     def _failed(self, exc: Exception) -> LLMError:
@@ -100,22 +98,34 @@ class LLMAnswerer:
     def condense(self, question: str, history: Sequence[Turn], reference: str = "") -> str:
         if not history:
             return question
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        messages = [
-            SystemMessage(self.prompts.condense_system.substitute()),
-            HumanMessage(self.prompts.condense_user.substitute(
-                history=format_history([(t.role, t.content) for t in history]),
-                question=question,
-            )),
-        ]
+        user = self.prompts.condense_user.substitute(
+            history=format_history([(t.role, t.content) for t in history]), question=question,
+        )
         try:
-            reply = _text(self.model.invoke(messages))
+            reply = "".join(self.exchange(self.prompts.condense_system.substitute(), user))
+        except AssistantError:
+            raise
         except Exception as exc:
             raise self._failed(exc) from exc
         reply = reply.strip().strip('"').strip()
         reply = re.sub(r"^(standalone question|question)\s*:\s*", "", reply, flags=re.I)
         return reply.splitlines()[0].strip() if reply else question
+
+
+class LLMAnswerer(PromptedAnswerer):
+    """Drafts answers and condenses follow-ups with a LangChain chat model."""
+
+    def __init__(self, model: Any, prompts: Prompts, name: str = "chat model"):
+        super().__init__(prompts, name)
+        self.model = model
+
+    def exchange(self, system: str, user: str) -> Iterator[str]:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
+            text = _text(chunk)
+            if text:
+                yield text
 
 
 def is_refusal(text: str) -> bool:

@@ -78,14 +78,15 @@ class Prompts:
         return cls(**templates)
 
 
-def fence_passages(passages: Sequence[Passage]) -> str:
-    """Passages as numbered, quoted data: ``<passage n="1" ...>text</passage>``.
+def fence_passages(passages: Sequence[Passage], numbers: Sequence[int] = ()) -> str:
+    """Passages as numbered, quoted data: ``<passage n="1" ...>text</passage>`` (``numbers``:
+    each passage's number when they are not 1, 2, ...).
 
     The text is HTML-escaped, so a passage cannot close its own fence or open a new one, and
     attribute values are quoted the same way.
     """
     blocks = []
-    for number, p in enumerate(passages, 1):
+    for number, p in zip(numbers or range(1, len(passages) + 1), passages, strict=True):
         attrs = {
             "n": str(number),
             "report": p.title,

@@ -29,7 +29,15 @@ _ROWS = (
     ("retrieve_ms_p95", "latency: retrieval p95 (ms)"),
     ("answer_ms_p50", "latency: whole answer p50 (ms)"),
     ("answer_ms_p95", "latency: whole answer p95 (ms)"),
+    ("first_token_ms_p50", "latency: first token of a written draft p50 (ms)"),
+    ("first_token_ms_p95", "latency: first token of a written draft p95 (ms)"),
 )
+
+
+def _rows(metrics: dict) -> list[tuple[str, str]]:
+    """The metric rows to show: first-token latency only for modes that write a draft."""
+    return [(key, label) for key, label in _ROWS
+            if not key.startswith("first_token") or metrics.get(key) is not None]
 
 
 def write_run(run: EvalRun, out: Path, comparison_text: str | None = None) -> dict[str, Path]:
@@ -68,7 +76,7 @@ def markdown(run: EvalRun, comparison_text: str | None = None) -> str:
         "| metric | value |",
         "|---|---|",
     ]
-    lines += [f"| {label} | {_fmt(m.get(key))} |" for key, label in _ROWS]
+    lines += [f"| {label} | {_fmt(m.get(key))} |" for key, label in _rows(m)]
     lines += ["", "| type | questions | passed | accuracy |", "|---|---|---|---|"]
     for kind, entry in m["by_type"].items():
         lines.append(
@@ -153,7 +161,7 @@ def html_report(run: EvalRun, comparison_text: str | None = None) -> str:
     m, meta = run.metrics, run.meta
     metric_rows = "".join(
         f"<tr><td>{escape(label)}</td><td>{escape(_fmt(m.get(key)))}</td></tr>"
-        for key, label in _ROWS
+        for key, label in _rows(m)
     )
     question_rows = "".join(
         f"<tr class=\"{'pass' if r.passed else 'fail'}\"><td>{escape(r.id)}</td>"

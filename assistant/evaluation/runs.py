@@ -66,6 +66,7 @@ class QuestionResult:
     standalone_question: str
     answer: str
     error: str | None = None
+    first_token_ms: float | None = None  # when the answerer writes its draft token by token
 
 
 @dataclass
@@ -142,8 +143,17 @@ def run_set(
 
     for q in qset.questions:
         clock = time.perf_counter()
-        answer = assistant.ask(AskRequest(q.question, q.history, answer_mode=mode, k=k))
+        first_token = answer = None
+        for event in assistant.ask_stream(AskRequest(q.question, q.history, answer_mode=mode,
+                                                     k=k)):
+            if event.kind == "token" and first_token is None:
+                first_token = (time.perf_counter() - clock) * 1000
+            elif event.kind == "answer":
+                answer = event.answer
+        assert answer is not None
         result = score_question(q, answer, (time.perf_counter() - clock) * 1000, chunk_text)
+        if first_token is not None:
+            result.first_token_ms = round(first_token, 1)
         results.append(result)
         if progress:
             progress(result)
@@ -158,7 +168,9 @@ def run_set(
         "embedding_model": settings.embedding_model,
         "rrf_k": settings.rrf_k,
         "refusal_threshold": settings.refusal_threshold,
-        "llm": settings.llm if (mode or settings.answer_mode) == "llm" else None,
+        "llm": {"llm": settings.llm, "local": settings.local_model}.get(
+            mode or settings.answer_mode
+        ),
         "documents": len(assistant.documents()),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "seconds": round(time.perf_counter() - started, 1),
@@ -219,6 +231,10 @@ def compute_metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "retrieve_ms_p95": _quantile([r.retrieve_ms for r in results], 0.95),
         "answer_ms_p50": _quantile([r.answer_ms for r in results], 0.5),
         "answer_ms_p95": _quantile([r.answer_ms for r in results], 0.95),
+        "first_token_ms_p50": _quantile(
+            [r.first_token_ms for r in results if r.first_token_ms is not None], 0.5),
+        "first_token_ms_p95": _quantile(
+            [r.first_token_ms for r in results if r.first_token_ms is not None], 0.95),
         "answer_ms_mean": round(statistics.fmean(r.answer_ms for r in results), 1)
         if results else None,
         "by_type": dict(sorted(by_type.items())),

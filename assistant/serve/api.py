@@ -1,6 +1,7 @@
 """The REST API (FastAPI): the same service the chat page uses, one process owning the index.
 
     POST   /api/ask                 question, history, filters -> the answer record
+    POST   /api/ask/stream          the same, as server-sent events: passages, token..., answer
     POST   /api/search              query, k, filters -> passages
     GET    /api/documents           the documents in the index
     POST   /api/documents           upload reports (multipart ``files``)
@@ -10,20 +11,31 @@
 
 Errors are JSON ``{"error": message}`` with a fitting status: 400 for a bad question or setting,
 404 for an unknown document, 413 for an oversized upload, 415 for a wrong type, 503 when the
-index or model cannot be used, 502 when the chat model fails.
+index or model cannot be used (or the local model has too many questions waiting), 502 when
+the chat model fails. A stream that fails after it started ends with an ``error`` event.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.answering.answerers import ANSWERERS
-from assistant.errors import ConfigError, DocumentNotFound, EvalSetError, LLMError, QueryError
+from assistant.errors import (
+    AssistantError,
+    ConfigError,
+    DocumentNotFound,
+    EvalSetError,
+    LLMError,
+    ModelBusy,
+    QueryError,
+)
 from assistant.records import Answer, AskRequest, Citation, Filters, Passage, SearchRequest
 from assistant.retrieval.hybrid import MODES as RETRIEVAL_MODES
 from assistant.serve.service import Service
@@ -88,8 +100,16 @@ def _error(status: int, message: str) -> JSONResponse:
 #: The HTTP status each branch of the error tree is answered with.
 STATUS_OF_ERROR: dict[type[Exception], int] = {
     QueryError: 400, ConfigError: 400, EvalSetError: 400, DocumentNotFound: 404,
-    LLMError: 502, StoreError: 503,
+    LLMError: 502, ModelBusy: 503, StoreError: 503,
 }
+
+
+def status_of(exc: Exception) -> int:
+    """The status for an error of the tree (its nearest registered branch)."""
+    for kind in type(exc).__mro__:
+        if kind in STATUS_OF_ERROR:
+            return STATUS_OF_ERROR[kind]
+    return 500
 
 
 def _handler(status: int) -> Any:
@@ -121,6 +141,31 @@ def create_api(service: Service) -> FastAPI:
     def ask(body: AskIn) -> dict[str, Any]:
         """Answer a question with checked citations, or refuse (``answerable: false``)."""
         return service.assistant.ask(body.build()).to_dict()
+
+    @api.post(
+        "/api/ask/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": (
+            "server-sent events: `passages` (retrieval done), `token` (a piece of the draft, "
+            "answer modes that write one), then `answer` (the checked record, as /api/ask) "
+            "or `error` ({error, status})"
+        )}},
+    )
+    def ask_stream(body: AskIn) -> StreamingResponse:
+        """Answer as /api/ask does, streamed as the answer is written."""
+        request = body.build()
+        events = service.assistant.ask_stream(request)
+        first = next(events)  # a bad request or an unusable index fails here, with its status
+
+        def sse() -> Iterator[str]:
+            try:
+                for event in _chain(first, events):
+                    yield _sse(event.kind, _event_data(event))
+            except AssistantError as exc:
+                yield _sse("error", {"error": str(exc), "status": status_of(exc)})
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
 
     @api.post("/api/search")
     def search(body: SearchIn) -> dict[str, Any]:
@@ -171,6 +216,24 @@ def create_api(service: Service) -> FastAPI:
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
 
     return api
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _event_data(event: Any) -> dict[str, Any]:
+    if event.kind == "answer":
+        return dict(event.answer.to_dict())
+    if event.kind == "passages":
+        return {"standalone_question": event.standalone_question,
+                "passages": [p.to_dict() for p in event.passages]}
+    return {"text": event.text}
+
+
+def _sse(kind: str, data: dict[str, Any]) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:

@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     delete = commands.add_parser("delete", help="remove a document from the index")
     delete.add_argument("source", help="the document's file name, as `assistant docs` lists it")
+
+    from assistant.serve.cli_models import add_parser as add_models
+
+    add_models(commands)
     return parser
 
 
@@ -245,12 +249,31 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     with _assistant(settings) as assistant:
         if args.question == "-":
             return _ask_lines(assistant, sys.stdin, filters, args)
-        answer = assistant.ask(_request(args.question, history, filters, args))
+        answer = _ask_streaming(assistant, _request(args.question, history, filters, args),
+                                show=not args.json and sys.stderr.isatty())
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(format_answer(answer))
     return EXIT_OK
+
+
+def _ask_streaming(assistant: Any, request: Any, show: bool) -> Any:
+    """Answer ``request``; with ``show``, a draft that a model writes appears on stderr as it
+    comes (dimmed), before the checked answer is printed."""
+    answer, drafting = None, False
+    for event in assistant.ask_stream(request):
+        if event.kind == "token" and show:
+            if not drafting:
+                sys.stderr.write("\x1b[2mdraft, before the citation check:\n")
+                drafting = True
+            sys.stderr.write(event.text)
+            sys.stderr.flush()
+        elif event.kind == "answer":
+            answer = event.answer
+    if drafting:
+        sys.stderr.write("\x1b[0m\n\n")
+    return answer
 
 
 def _ask_lines(assistant: Any, stream: Any, filters: Any, args: argparse.Namespace) -> int:
@@ -349,9 +372,15 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return run_eval(settings, args)
 
 
+def cmd_models(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.serve.cli_models import run_models
+
+    return run_models(settings, args)
+
+
 _COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
-    "doctor": cmd_doctor, "docs": cmd_docs, "delete": cmd_delete,
+    "doctor": cmd_doctor, "docs": cmd_docs, "delete": cmd_delete, "models": cmd_models,
 }
 
 

@@ -82,7 +82,7 @@ def sources_html(answer: Answer | None, turn: int = 0) -> str:
 
 
 def status_markdown(status: dict[str, Any]) -> str:
-    mode = "extractive + LLM" if status.get("llm") else "extractive"
+    mode = ", ".join(status.get("answer_modes") or ["extractive"])
     return (
         f"**Index:** {status['documents']} reports · {status['chunks']} chunks · "
         f"embedding model `{status['embedding_model']}` · answers: {mode}"

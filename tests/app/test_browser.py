@@ -142,10 +142,53 @@ def test_timings_through_the_browser(browser_page):
     assert first <= full and full < 10_000
 
 
+# Every text the newest answer bubble shows, in order, until the sources panel fills.
+RECORD_STATES = """
+() => {
+  const seen = (window.__states = []);
+  const observer = new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    const text = bots.length ? bots[bots.length - 1].innerText.trim() : '';
+    if (text && seen[seen.length - 1] !== text) seen.push(text);
+  });
+  observer.observe(document.querySelector('#chat'),
+                   {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def open_settings(page) -> None:
+    if not page.locator("#answer-mode").is_visible():
+        page.locator("#filters").get_by_text("Filters and answer settings").click()
+
+
+def choose_mode(page, mode: str) -> None:
+    open_settings(page)
+    page.locator("#answer-mode").get_by_text(mode, exact=True).click()
+
+
+def test_the_local_model_streams_its_draft_into_the_page(browser_page):
+    page = browser_page
+    new_conversation(page)
+    choose_mode(page, "local")
+    try:
+        page.evaluate(RECORD_STATES)
+        ask(page, "What was the budget of the LMPP project?")
+        states = page.evaluate("window.__states")
+        final = last_answer(page)
+    finally:
+        choose_mode(page, "extractive")
+    # searching, reading, then the draft growing token by token, then the checked answer
+    drafts = [s for s in states[:-1] if not s.endswith("…")]
+    assert len(drafts) >= 3, states
+    assert "2,580,649" in final and "[1]" in final
+    assert page.locator("#sources mark").count() >= 1
+
+
 def test_a_filter_restricts_the_sources(browser_page):
     page = browser_page
     new_conversation(page)
-    page.locator("#filters").get_by_text("Filters and answer settings").click()
+    open_settings(page)
     page.locator("#report-filter").get_by_text("High-level evaluation", exact=False).click()
     ask(page, "What did the evaluation find about fair recruitment?")
     heads = page.locator("#sources .source-head").all_inner_texts()

@@ -11,7 +11,7 @@ import textwrap
 
 import httpx
 import pytest
-from helpers import REPORTS, ROOT
+from helpers import REPORTS, ROOT, local_env
 
 from bench.servers import start_app, stop_process
 
@@ -108,7 +108,7 @@ def test_everything_works_with_the_network_refused(tmp_path):
     log = tmp_path / "attempts.log"
     log.write_text("")
     env = {"PYTHONPATH": str(guard), "NO_NETWORK_LOG": str(log), "HF_HUB_OFFLINE": "1",
-           "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+           "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **local_env()}
     reports = tmp_path / "reports"
     reports.mkdir()
     shutil.copy(REPORTS / "2021-fair-labour-migration-hle-summary.txt", reports)
@@ -127,6 +127,9 @@ def test_everything_works_with_the_network_refused(tmp_path):
     assert cli("ingest", str(reports)).returncode == 0
     asked = cli("ask", "How many interviews were held for the high-level evaluation?", "--json")
     assert asked.returncode == 0 and '"answerable": true' in asked.stdout
+    local = cli("ask", "How many interviews were held for the high-level evaluation?",
+                "--mode", "local", "--json")
+    assert local.returncode == 0 and '"mode": "local"' in local.stdout, local.stderr
     process, url = start_app(index, tmp_path / "app.log", "--no-ingest",
                              **{k: v for k, v in env.items() if k != "PATH"})
     try:

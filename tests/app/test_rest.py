@@ -49,6 +49,41 @@ def test_bad_questions_are_400_with_a_message(app_server, question):
     assert "query" in r.json()["error"]
 
 
+def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:
+    events, kind = [], None
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            events.append((kind, json.loads(line[6:])))
+    return events
+
+
+def test_ask_stream_with_the_local_model(app_server):
+    with httpx.stream("POST", f"{app_server['url']}/api/ask/stream", timeout=300, json={
+        "question": "What was the budget of the LMPP project?", "mode": "local",
+    }) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        events = sse_events(r)
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "passages" and kinds[-1] == "answer"
+    assert kinds.count("token") >= 3  # the draft arrives in pieces
+    record = events[-1][1]
+    assert record["mode"] == "local" and record["answerable"], record["answer"]
+    assert "2,580,649" in record["answer"] and record["citations"]
+
+
+def test_ask_stream_errors(app_server):
+    url = f"{app_server['url']}/api/ask/stream"
+    assert httpx.post(url, json={"question": "  "}, timeout=30).status_code == 400
+    missing = httpx.post(url, json={"question": "Who funded LMPP?", "mode": "llm"}, timeout=30)
+    assert missing.status_code == 400 and "ASSISTANT_LLM" in missing.json()["error"]
+    with httpx.stream("POST", url, json={"question": "Who funded LMPP?"}, timeout=60) as r:
+        kinds = [kind for kind, _ in sse_events(r)]
+    assert kinds == ["passages", "answer"]  # extractive: no draft pieces
+
+
 def test_search_and_schema(app_server):
     r = httpx.post(f"{app_server['url']}/api/search", timeout=30,
                    json={"query": "fair recruitment", "k": 3, "filters": {"year_min": 2019}})

@@ -64,7 +64,7 @@ def test_a_new_answer_mode_is_one_registry_entry(registered, corpus):
 
     ask = build_parser().parse_args(["ask", "q", "--mode", "first"])  # the CLI choice follows
     assert ask.mode == "first"
-    with pytest.raises(QueryError, match="mode must be one of extractive, llm, first"):
+    with pytest.raises(QueryError, match="mode must be one of extractive, local, llm, first"):
         corpus.ask("What was the budget of the LMPP project?", answer_mode="nope")
 
 
@@ -83,7 +83,7 @@ def test_a_reranker_and_a_fusion_method_are_one_registry_entry(registered, corpu
 
 
 def test_a_bad_registry_name_fails_at_start_up_with_the_choices(tmp_path):
-    for setting, message in (("answer_mode", "answer_mode must be one of extractive, llm"),
+    for setting, message in (("answer_mode", "answer_mode must be one of extractive, local, llm"),
                              ("fusion", "fusion must be one of rrf, convex"),
                              ("reranker", "reranker must be one of none")):
         settings = Settings.load(index_dir=tmp_path, env={}, **{setting: "nope"})

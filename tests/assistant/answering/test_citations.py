@@ -77,11 +77,29 @@ def test_citations_to_passages_not_given_are_removed(checker):
     assert "only passages 1-3 were given" in removal.reason
 
 
-def test_a_sentence_without_citation_is_dropped(checker):
-    checked = checker.check("The project was funded by the Department for International "
-                            "Development.", PASSAGES)
+def test_a_sentence_without_citation_is_cited_by_the_passage_that_supports_it(checker):
+    checked = checker.check("The Department for International Development paid for the "
+                            "project. Nineteen offices answered the questionnaire.", PASSAGES)
+    assert checked.kept_units == 2 and checked.removed == ()
+    assert checked.text == ("The Department for International Development paid for the "
+                            "project. [1] Nineteen offices answered the questionnaire. [2]")
+    assert [c.passage for c in checked.citations] == [1, 2]
+
+
+def test_a_sentence_citing_the_wrong_passage_moves_to_the_right_one(checker):
+    checked = checker.check("Nineteen offices replied to the questionnaire. [1]", PASSAGES)
+    assert checked.text == "Nineteen offices replied to the questionnaire. [1]"
+    assert [c.passage for c in checked.citations] == [2]
+    (removal,) = checked.removed
+    assert removal.kind == "citation" and removal.citation == 1
+
+
+def test_a_sentence_no_passage_supports_is_dropped(checker):
+    checked = checker.check("The project was funded by the Asian Development Bank in 1999. "
+                            "Budgets matter.", PASSAGES)
     assert checked.kept_units == 0
-    assert checked.removed[0].reason == "cites no passage"
+    assert [r.kind for r in checked.removed] == ["sentence", "sentence"]
+    assert checked.removed[0].reason.startswith("cites no passage, and no passage given")
 
 
 def test_citations_are_numbered_by_first_appearance(checker):

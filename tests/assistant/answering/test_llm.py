@@ -64,12 +64,21 @@ def test_an_unsupported_sentence_is_dropped(corpus):
     assert len(dropped) == 1 and "1987" in dropped[0].reason
 
 
-def test_an_answer_without_citations_is_refused(corpus):
+def test_an_answer_without_markers_is_cited_by_support(corpus):
     s = first_sentences(corpus)
     answer = ask_with_reply(corpus, f"{s[0]} It is a flagship product.")
+    assert answer.answerable
+    assert answer.answer == f"{s[0]} [1]"
+    assert answer.citations[0].quote == s[0]
+    (dropped,) = answer.removed
+    assert dropped.text == "It is a flagship product." and dropped.kind == "sentence"
+
+
+def test_an_answer_no_passage_supports_is_refused(corpus):
+    answer = ask_with_reply(corpus, "It is a flagship product built by 300 engineers in 1987.")
     assert not answer.answerable
-    assert [r.reason for r in answer.removed] == ["cites no passage", "cites no passage"]
     assert answer.answer.startswith(REFUSAL)
+    assert [r.kind for r in answer.removed] == ["sentence"]
 
 
 def test_the_model_saying_it_cannot_answer_is_a_refusal(corpus):

@@ -1,0 +1,65 @@
+"""``assistant models``: the GGUF models of the local answer mode (list, fetch, remove)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from assistant.answering.local_models import (
+    PINNED,
+    build_runtime,
+    fetch,
+    missing_reason,
+    model_path,
+    remove,
+)
+from assistant.errors import ConfigError
+from assistant.serve.cli import EXIT_FAILED, EXIT_OK
+from assistant.settings import Settings
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    models = commands.add_parser(
+        "models", help="the local answer mode: list its models, fetch one (download, join, "
+        "verify sha256), remove one, or install its runtime (llama-cpp-python)",
+    )
+    models.add_argument("action", nargs="?", choices=("list", "fetch", "remove", "runtime"),
+                        default="list")
+    models.add_argument("names", nargs="*", help="pinned model names (default: the configured "
+                        "local model, ASSISTANT_LOCAL_MODEL)")
+
+
+def run_models(settings: Settings, args: argparse.Namespace) -> int:
+    names = args.names or [settings.local_model]
+    if args.action == "runtime":
+        build_runtime(progress=lambda line: print(line, flush=True))
+        return EXIT_OK
+    if args.action == "list":
+        for name, model in PINNED.items():
+            path = model_path(name, settings.models_dir)
+            state = "fetched" if path.is_file() else "not fetched"
+            chosen = "  (configured)" if name == settings.local_model else ""
+            print(f"{name}{chosen}\n    {model.notes}, {model.size / 1e6:,.0f} MB, "
+                  f"{model.licence}; {state}: {path}")
+        if settings.local_model not in PINNED:
+            print(f"{settings.local_model}  (configured file)")
+        why = missing_reason(settings.local_model, settings.models_dir)
+        print(f"local mode: {'ready' if why is None else why}")
+        return EXIT_OK
+    for name in names:
+        if name not in PINNED:
+            raise ConfigError(
+                f"{name!r} is not a pinned model; the pinned ones are " + ", ".join(PINNED)
+            )
+    if args.action == "fetch":
+        for name in names:
+            fetch(name, settings.models_dir, progress=lambda line: print(line, flush=True))
+        return EXIT_OK
+    failed = 0
+    for name in names:
+        if remove(name, settings.models_dir):
+            print(f"removed {name}")
+        else:
+            print(f"{name} was not fetched", file=sys.stderr)
+            failed += 1
+    return EXIT_FAILED if failed else EXIT_OK

@@ -5,8 +5,9 @@ marker of its own is cited by its list's intro). For every unit:
 
 1. markers citing a passage that was not given are removed;
 2. each remaining cited passage must *support* the unit:
-   - every number the unit states (amounts, years, counts) must appear in the passage, since a
-     wrong figure is the costliest error in a briefing;
+   - every number the unit states (amounts, years, counts) must appear in the passage, in a
+     sentence that shares a word with the unit (or in its title or section), since a wrong
+     figure is the costliest error in a briefing;
    - the unit's content terms must be found in the passage (``lexical``: share of terms, light
      stemming), and its meaning must match a passage sentence (``semantic``: the best cosine
      between the unit and the passage's sentences);
@@ -17,7 +18,8 @@ marker of its own is cited by its list's intro). For every unit:
 3. a unit whose markers are missing, or cite no supporting passage, is attached to the given
    passage that supports it best (small models seldom write ``[n]``; an answer must not depend
    on them), trying the passages that share most of its terms first;
-4. a unit left with no supporting passage is dropped.
+4. a unit left with no supporting passage is dropped, and so is one that repeats an earlier
+   unit word for word.
 
 Every removal is recorded with its reason. Citations are then numbered 1..m in order of first
 appearance, each with the passage sentence that best supports what cites it (the quote to
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answering.evidence import SentenceCache
+from assistant.answering.evidence import PassageSentences, SentenceCache
 from assistant.records import Citation, Passage, Removal
 from assistant.text import (
     LIST_MARKER,
@@ -132,12 +134,17 @@ class CitationChecker:
         if verbatim and len(verbatim) > 20 and verbatim in _squash(passage.text):
             return Support(True, 1.0, _best_overlap(unit_text, passage, entry.spans))
         stated = numbers(unit_text)
-        known = numbers(f"{passage.text} {passage.title} {passage.section} {passage.year or ''}")
-        missing = sorted(stated - known)
+        terms = set(content_terms(unit_text))
+        missing = sorted(stated - numbers(passage.text) - numbers(
+            f"{passage.title} {passage.section} {passage.year or ''}"
+        ))
         if missing:
             return Support(False, 0.0, 0, f"states {', '.join(missing)}, which the passage "
                            "does not contain")
-        terms = set(content_terms(unit_text))
+        stray = self._stray_numbers(stated, terms, passage, entry)
+        if stray:
+            return Support(False, 0.0, 0, f"states {', '.join(stray)}, which the passage gives "
+                           "only in sentences about something else")
         lexical = len(terms & entry.passage_terms) / len(terms) if terms else 0.0
         if unit_vector is None or not entry.spans:
             semantic, best = 0.0, 0
@@ -155,6 +162,28 @@ class CitationChecker:
             f"combined {score:.2f} < {MIN_SUPPORT})",
         )
 
+    @staticmethod
+    def _stray_numbers(
+        stated: set[str], terms: set[str], passage: Passage, entry: PassageSentences
+    ) -> list[str]:
+        """The figures of a unit that its passage states only in sentences sharing none of the
+        unit's words ("55 staff interviewed" against "profiles for 55 countries"). Figures of
+        the passage's title, section or year need no sentence."""
+        context = numbers(f"{passage.title} {passage.section} {passage.year or ''}")
+        terms = {t for t in terms if not any(c.isdigit() for c in t)}
+        stray = []
+        for number in sorted(stated - context):
+            grounded = False
+            for (start, end), sentence_terms in zip(entry.spans, entry.terms, strict=True):
+                if number in numbers(passage.text[start:end]) and (
+                    not terms or terms & sentence_terms
+                ):
+                    grounded = True
+                    break
+            if not grounded:
+                stray.append(number)
+        return stray
+
     def check(self, draft: str, passages: Sequence[Passage]) -> CheckedAnswer:
         units = parse_units(draft)
         removed: list[Removal] = []
@@ -168,7 +197,11 @@ class CitationChecker:
             embedded = self.cache.embedder.embed_documents(need_vectors)
             vectors = dict(zip(need_vectors, embedded, strict=True))
         kept: list[Unit] = []
+        said: set[str] = set()
         for unit in units:
+            if _squash(unit.text) in said:  # small models loop: say a thing once
+                removed.append(Removal("sentence", unit.text, None, "repeats an earlier sentence"))
+                continue
             for n in unit.cited:
                 if n not in given:
                     removed.append(Removal(
@@ -191,6 +224,7 @@ class CitationChecker:
                 self._attach(unit, passages, vectors.get(unit.text), exclude=set(valid))
             if unit.supported_by:
                 kept.append(unit)
+                said.add(_squash(unit.text))
                 continue
             if not unit.cited:
                 why = "cites no passage, and no passage given supports it"

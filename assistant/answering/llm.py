@@ -13,11 +13,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answering.evidence import Evidence
+from assistant.answering.followup import condense as rule_condense
 from assistant.answering.prompts import REFUSAL, Prompts, fence_passages, format_history
 from assistant.errors import AssistantError, ConfigError, LLMError
 from assistant.records import Passage, Turn
 from assistant.settings import Settings
-from assistant.text import markers
+from assistant.text import content_terms, markers
 
 
 def build_chat_model(settings: Settings) -> Any:
@@ -109,7 +110,23 @@ class PromptedAnswerer:
             raise self._failed(exc) from exc
         reply = reply.strip().strip('"').strip()
         reply = re.sub(r"^(standalone question|question)\s*:\s*", "", reply, flags=re.I)
-        return reply.splitlines()[0].strip() if reply else question
+        reply = reply.splitlines()[0].strip() if reply else ""
+        if not keeps_question(reply, question, history):
+            return rule_condense(question, history, reference)
+        return reply
+
+
+def keeps_question(rewrite: str, question: str, history: Sequence[Turn]) -> bool:
+    """Is ``rewrite`` a rewrite of ``question``? It must keep most of the question's own content
+    terms and not be an earlier question repeated (small models often return the previous
+    question, which would answer the wrong thing)."""
+    if not rewrite:
+        return False
+    squashed = " ".join(rewrite.lower().split())
+    if any(" ".join(t.content.lower().split()) == squashed for t in history if t.role == "user"):
+        return False
+    own = set(content_terms(question))
+    return not own or len(own & set(content_terms(rewrite))) / len(own) >= 0.5
 
 
 class LLMAnswerer(PromptedAnswerer):

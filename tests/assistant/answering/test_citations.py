@@ -58,6 +58,14 @@ def test_a_wrong_figure_is_not_supported(checker):
     assert "3580649" in reasons and "does not contain" in reasons
 
 
+def test_a_figure_taken_from_a_sentence_about_something_else_is_not_supported(checker):
+    checked = checker.check("Nineteen staff members were interviewed in Geneva, over 38 "
+                            "months. [2]", PASSAGES)
+    assert checked.kept_units == 0  # passage 1 has "38 months", but about the budget period
+    checked = checker.check("Its budget was US$ 2,580,649 over 38 months. [1]", PASSAGES)
+    assert checked.kept_units == 1
+
+
 def test_an_unrelated_sentence_is_dropped_and_the_rest_kept(checker):
     checked = checker.check(
         "Nineteen offices replied to the questionnaire. [2] "
@@ -92,6 +100,13 @@ def test_a_sentence_citing_the_wrong_passage_moves_to_the_right_one(checker):
     assert [c.passage for c in checked.citations] == [2]
     (removal,) = checked.removed
     assert removal.kind == "citation" and removal.citation == 1
+
+
+def test_a_repeated_sentence_is_said_once(checker):
+    checked = checker.check("Nineteen offices replied to the questionnaire. [2] Nineteen offices "
+                            "replied to the questionnaire. [2]", PASSAGES)
+    assert checked.text == "Nineteen offices replied to the questionnaire. [1]"
+    assert [r.reason for r in checked.removed] == ["repeats an earlier sentence"]
 
 
 def test_a_sentence_no_passage_supports_is_dropped(checker):

@@ -167,6 +167,22 @@ def test_follow_up_is_condensed_by_the_model(corpus):
     assert "Latest message: And who funded it?" in condense
 
 
+def test_a_rewrite_that_repeats_the_earlier_question_is_not_used(corpus):
+    earlier = "What was the budget of the LMPP project?"
+
+    def responder(messages):
+        if "Standalone question" in messages[-1]["content"]:
+            return earlier  # what small models often do
+        return "The reports do not answer this question."
+
+    with ChatServer(responder) as server:
+        answers = pipeline(corpus, llm_settings(corpus, server.url))
+        answer = answers.ask(AskRequest("And who funded it?", history=[earlier]))
+    # the rule-based rewrite instead: the new question, with the report it is about
+    assert "funded" in answer.standalone_question
+    assert "lmpp" in answer.standalone_question.lower()
+
+
 def test_a_passage_cannot_close_its_fence():
     from helpers import passage
 

@@ -23,6 +23,13 @@ local-llm: local-runtime
 	$(VENV)/bin/assistant models fetch
 
 local-runtime: install
+	@command -v cmake >/dev/null && command -v g++ >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's cmake and g++ to build llama-cpp-python"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake g++ >/dev/null; \
+	  else \
+	    echo "Building llama-cpp-python needs cmake and g++: sudo apt-get install cmake g++" >&2; exit 1; \
+	  fi; }
 	$(VENV)/bin/assistant models runtime
 
 # The browser tests drive Debian's chromium (Playwright's own download does not work offline).

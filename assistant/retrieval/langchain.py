@@ -15,7 +15,8 @@ from assistant.records import Filters, SearchRequest
 class ReportRetriever(BaseRetriever):
     """Returns passages as LangChain documents; metadata carries report, page, section, score.
 
-    Build it with ``Assistant.as_retriever(k=5, filters=...)``.
+    Build it with ``Assistant.as_retriever(k=5, filters=...)``. ``k``, ``filters`` and ``mode``
+    can also be given per call: ``retriever.invoke(query, k=1, filters=Filters(...))``.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -26,9 +27,18 @@ class ReportRetriever(BaseRetriever):
     mode: str = "hybrid"
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
     ) -> list[Document]:
-        request = SearchRequest(query, self.k, self.filters or Filters(), self.mode)
+        request = SearchRequest(
+            query, k if k is not None else self.k, filters or self.filters or Filters(),
+            mode or self.mode,
+        )
         documents = []
         for passage in self.assistant.search(request):
             metadata = passage.to_dict()

@@ -19,16 +19,11 @@ class Filters:
     year_min: int | None = None
     year_max: int | None = None
 
-    def __post_init__(self) -> None:
-        if (
-            self.year_min is not None
-            and self.year_max is not None
-            and self.year_min > self.year_max
-        ):
-            raise QueryError(
-                f"year range is empty: from {self.year_min} to {self.year_max}; "
-                "give the earlier year first"
-            )
+    @property
+    def impossible(self) -> bool:
+        """A year range that ends before it starts: no report can match."""
+        return (self.year_min is not None and self.year_max is not None
+                and self.year_min > self.year_max)
 
     @classmethod
     def of(
@@ -65,7 +60,12 @@ def _year_range(years: Any) -> tuple[int, int]:
             if len(parts) == 1:
                 return int(parts[0]), int(parts[0])
             if len(parts) == 2:
-                return int(parts[0]), int(parts[1])
+                low, high = int(parts[0]), int(parts[1])
+                if low > high:
+                    raise QueryError(
+                        f"year range is empty: from {low} to {high}; give the earlier year first"
+                    )
+                return low, high
         values = [int(y) for y in years]
         return min(values), max(values)
     except (TypeError, ValueError) as exc:

@@ -18,15 +18,25 @@ the chat model fails. A stream that fails after it started ends with an ``error`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any, Literal
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from fastapi.routing import APIRoute
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    create_model,
+)
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.answering.answerers import ANSWERERS
+from assistant.answering.answerers import answer_modes
 from assistant.errors import (
     AssistantError,
     ConfigError,
@@ -36,46 +46,105 @@ from assistant.errors import (
     ModelBusy,
     QueryError,
 )
-from assistant.records import Answer, AskRequest, Citation, Filters, Passage, SearchRequest
+from assistant.records import (
+    K_MAX,
+    MAX_QUERY_CHARS,
+    Answer,
+    AskRequest,
+    Citation,
+    Filters,
+    Passage,
+    SearchRequest,
+)
 from assistant.retrieval.hybrid import MODES as RETRIEVAL_MODES
-from assistant.serve.service import Service
+from assistant.serve.service import UPLOAD_TYPES, Service
 from vectorstore.errors import StoreError
+from vectorstore.records import DocumentRecord as DocumentOut
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: 55 and 55.0, not true, "55" or 55.5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer), WithJsonSchema({"type": "integer"})]
 
 
 class FiltersIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     sources: list[str] = Field(default_factory=list, description="report file names")
-    year_min: int | None = None
-    year_max: int | None = None
+    year_min: JsonInt | None = Field(None, description="earliest year; a range that ends "
+                                     "before it starts matches no report")
+    year_max: JsonInt | None = None
 
     def build(self) -> Filters:
         return Filters(tuple(self.sources), self.year_min, self.year_max)
 
-
-AnswerMode = Literal[tuple(ANSWERERS)]  # type: ignore[valid-type]
 RetrievalMode = Literal[RETRIEVAL_MODES]  # type: ignore[valid-type]
+#: A question or query: some letter or digit, at most MAX_QUERY_CHARS characters.
+Query = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS, pattern=r"\w")]
+K = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=K_MAX),
+              WithJsonSchema({"type": "integer", "minimum": 1, "maximum": K_MAX})]
 
 
-class AskIn(BaseModel):
-    question: str
-    history: list[Any] | None = Field(
-        None, description="earlier turns: [{role, content}] or [[question, answer]]"
+class TextPart(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    type: Literal["text"] = "text"
+    text: str
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    role: Literal["user", "assistant", "system"]
+    content: str | list[TextPart]
+
+
+HistoryItem = Message | Annotated[list[str | None], Field(min_length=2, max_length=2)] | str
+
+
+class AskBase(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    question: Query
+    history: list[HistoryItem] | None = Field(  # type: ignore[valid-type]
+        None, description="earlier turns: [{role, content}], [[question, answer]] or "
+        "[earlier question]"
     )
     filters: FiltersIn | None = None
-    mode: AnswerMode | None = Field(  # type: ignore[valid-type]
-        None, description="answer mode (default: the setting)"
-    )
-    k: int | None = Field(None, description="passages to retrieve (default: the setting)")
+    k: K | None = Field(None, description="passages to retrieve (default: the setting)")
 
     def build(self) -> AskRequest:
+        history = [
+            item.model_dump() if isinstance(item, BaseModel) else item
+            for item in self.history or ()
+        ]
         return AskRequest(
-            self.question, self.history or (),
-            self.filters.build() if self.filters else Filters(), self.mode, self.k,
+            self.question, history, self.filters.build() if self.filters else Filters(),
+            getattr(self, "mode", None), self.k,
         )
 
 
+def ask_model(modes: Sequence[str]) -> type[AskBase]:
+    """The /api/ask body, offering the answer modes this app can run."""
+    mode_type: Any = Literal[tuple(modes)]  # type: ignore[valid-type]
+    return create_model(
+        "AskIn", __base__=AskBase,
+        mode=(mode_type | None, Field(None, description="answer mode (default: the setting)")),
+    )
+
+
 class SearchIn(BaseModel):
-    query: str
-    k: int | None = None
+    model_config = ConfigDict(strict=True)
+
+    query: Query
+    k: K | None = None
     filters: FiltersIn | None = None
     mode: RetrievalMode | None = Field(  # type: ignore[valid-type]
         None, description="retrieval mode (default: hybrid)"
@@ -87,21 +156,152 @@ class SearchIn(BaseModel):
         )
 
 
-class FeedbackIn(BaseModel):
-    answer: dict[str, Any] = Field(description="the answer record as /api/ask returned it")
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+
+class PassageIn(_Strict):
+    rank: JsonInt
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    year: JsonInt | None
+    section: str
+    page: JsonInt | None
+    page_end: JsonInt | None
+    score: float
+    dense_score: float | None
+    lexical_score: float | None
+    text: str
+    char_start: JsonInt
+    char_end: JsonInt
+
+
+class CitationIn(_Strict):
+    n: JsonInt
+    passage: JsonInt
+    chunk_id: str
+    source: str
+    title: str
+    year: JsonInt | None
+    page: JsonInt | None
+    page_end: JsonInt | None
+    section: str
+    quote: str
+    quotes: list[str] = Field(default_factory=list)
+    spans: list[Annotated[list[JsonInt], Field(min_length=2, max_length=2)]] = Field(
+        default_factory=list
+    )
+    text: str
+    support: float
+
+
+class AnswerIn(_Strict):
+    """An answer record as /api/ask returns it (what feedback sends back)."""
+
+    question: str
+    standalone_question: str = ""
+    answer: str
+    answerable: bool
+    mode: str = "extractive"
+    citations: list[CitationIn] = Field(default_factory=list)
+    passages: list[PassageIn] = Field(default_factory=list)
+    evidence: float = 0.0
+    threshold: float = 0.0
+
+
+class FeedbackIn(_Strict):
+    answer: AnswerIn = Field(description="the answer record as /api/ask returned it")
     rating: Literal["up", "down"]
     comment: str | None = None
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+class SearchOut(BaseModel):
+    query: str
+    passages: list[Passage]
 
 
-#: The HTTP status each branch of the error tree is answered with.
+class UploadResultOut(BaseModel):
+    name: str
+    stored_as: str | None
+    status: Literal["added", "replaced", "unchanged", "skipped", "failed", "rejected"]
+    chunks: int
+    error: str | None
+
+
+class UploadOut(BaseModel):
+    results: list[UploadResultOut]
+
+
+class SavedOut(BaseModel):
+    status: Literal["saved"]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    documents: int
+    chunks: int
+    embedding_model: str
+    index_dir: str
+    chroma: str
+    answer_modes: list[str]
+    llm: str | None
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns."""
+
+    error: str = Field(description="what went wrong and what to do")
+    code: str = Field(description="machine-readable: " + ", ".join(
+        "invalid_request invalid_setting not_found method_not_allowed unauthorized "
+        "file_too_large unsupported_type model_failed model_busy index_unavailable "
+        "internal_error".split()
+    ))
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for these error statuses."""
+    return {status: {"model": ErrorOut, "description": _DESCRIBED[status]}
+            for status in statuses}
+
+
+_DESCRIBED = {
+    400: "a bad question, setting or body", 404: "no such document",
+    413: "every file is over the size limit", 415: "no file is of a supported type",
+    422: "the body does not match the schema", 502: "the chat model failed",
+    503: "the index, the Chroma server or the local model cannot be used now",
+}
+
+
+def _error(status: int, message: str, code: str | None = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message, "code": code or _CODE_OF_STATUS.get(status, "error")},
+                        status_code=status, headers=headers)
+
+
+#: The HTTP status and code each branch of the error tree is answered with.
 STATUS_OF_ERROR: dict[type[Exception], int] = {
     QueryError: 400, ConfigError: 400, EvalSetError: 400, DocumentNotFound: 404,
     LLMError: 502, ModelBusy: 503, StoreError: 503,
 }
+_CODE_OF_ERROR: dict[type[Exception], str] = {
+    QueryError: "invalid_request", ConfigError: "invalid_setting", EvalSetError: "invalid_request",
+    DocumentNotFound: "not_found", LLMError: "model_failed", ModelBusy: "model_busy",
+    StoreError: "index_unavailable",
+}
+_CODE_OF_STATUS = {
+    400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+    413: "file_too_large", 415: "unsupported_type", 422: "invalid_request",
+    500: "internal_error", 502: "model_failed", 503: "index_unavailable",
+}
+
+
+def code_of(exc: Exception) -> str:
+    for kind in type(exc).__mro__:
+        if kind in _CODE_OF_ERROR:
+            return _CODE_OF_ERROR[kind]
+    return "internal_error"
 
 
 def status_of(exc: Exception) -> int:
@@ -114,7 +314,7 @@ def status_of(exc: Exception) -> int:
 
 def _handler(status: int) -> Any:
     async def handle(_: Request, exc: Exception) -> JSONResponse:
-        return _error(status, str(exc))
+        return _error(status, str(exc), code_of(exc))
 
     return handle
 
@@ -123,9 +323,10 @@ def create_api(service: Service) -> FastAPI:
     api = FastAPI(
         title="Evaluation-report assistant",
         description="Answers with cited passages (report, page, section) from evaluation "
-        "reports; search; document management.",
+        "reports; search; document management. Every error is JSON `{error, code}`.",
         version="0.1.0",
     )
+    ask_in = ask_model(answer_modes(service.settings, service.assistant.answers.chat_model))
 
     for error, status in STATUS_OF_ERROR.items():
         api.add_exception_handler(error, _handler(status))
@@ -137,24 +338,38 @@ def create_api(service: Service) -> FastAPI:
         )
         return _error(422, f"invalid request: {problems}")
 
-    @api.post("/api/ask")
-    def ask(body: AskIn) -> dict[str, Any]:
-        """Answer a question with checked citations, or refuse (``answerable: false``)."""
-        return service.assistant.ask(body.build()).to_dict()
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own: a body that cannot be parsed, a multipart without a boundary, ...
+        return _error(exc.status_code, str(exc.detail),
+                      headers=dict(exc.headers) if exc.headers else None)
 
-    @api.post(
-        "/api/ask/stream",
-        response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}, "description": (
-            "server-sent events: `passages` (retrieval done), `token` (a piece of the draft, "
-            "answer modes that write one), then `answer` (the checked record, as /api/ask) "
-            "or `error` ({error, status})"
-        )}},
-    )
-    def ask_stream(body: AskIn) -> StreamingResponse:
+    @api.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        return _error(500, f"internal error: {type(exc).__name__}: {exc}")
+
+    @api.middleware("http")
+    async def api_methods(request: Request, call_next: Any) -> Any:
+        """Under /api/ and /healthz, a method a route does not take is 405 with ``Allow``, and
+        a path no route has is a JSON 404 (the chat page's mount would answer otherwise)."""
+        path = request.url.path
+        if path.startswith("/api/") or path == "/healthz":
+            allowed = _allowed_methods(api, path)
+            if not allowed:
+                return _error(404, f"no API endpoint at {path}; see /openapi.json")
+            if request.method not in allowed:
+                return _error(405, f"{request.method} is not allowed on {path}; use "
+                              + ", ".join(sorted(allowed)),
+                              headers={"Allow": ", ".join(sorted(allowed))})
+        return await call_next(request)
+
+    def ask(body: AskBase) -> Any:
+        """Answer a question with checked citations, or refuse (``answerable: false``)."""
+        return service.assistant.ask(body.build())
+
+    def ask_stream(body: AskBase) -> StreamingResponse:
         """Answer as /api/ask does, streamed as the answer is written."""
-        request = body.build()
-        events = service.assistant.ask_stream(request)
+        events = service.assistant.ask_stream(body.build())
         first = next(events)  # a bad request or an unusable index fails here, with its status
 
         def sse() -> Iterator[str]:
@@ -162,60 +377,110 @@ def create_api(service: Service) -> FastAPI:
                 for event in _chain(first, events):
                     yield _sse(event.kind, _event_data(event))
             except AssistantError as exc:
-                yield _sse("error", {"error": str(exc), "status": status_of(exc)})
+                yield _sse("error", {"error": str(exc), "code": code_of(exc),
+                                     "status": status_of(exc)})
 
         return StreamingResponse(sse(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
 
-    @api.post("/api/search")
-    def search(body: SearchIn) -> dict[str, Any]:
+    # The body model is built for this app's answer modes, so it is set here, not annotated.
+    ask.__annotations__["body"] = ask_stream.__annotations__["body"] = ask_in
+    api.post("/api/ask", response_model=Answer, responses=_errors(400, 422, 502, 503))(ask)
+    api.post(
+        "/api/ask/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": (
+            "server-sent events: `passages` (retrieval done), `token` (a piece of the draft, "
+            "answer modes that write one), then `answer` (the checked record, as /api/ask) "
+            "or `error` ({error, code, status})"
+        )}, **_errors(400, 422, 502, 503)},
+    )(ask_stream)
+
+    @api.post("/api/search", response_model=SearchOut, responses=_errors(400, 422, 503))
+    def search(body: SearchIn) -> Any:
         """The best passages for a query, each with report, page and section."""
         passages = service.assistant.search(body.build())
-        return {"query": body.query, "passages": [p.to_dict() for p in passages]}
+        return {"query": body.query, "passages": passages}
 
-    @api.get("/api/documents")
-    def documents() -> list[dict[str, Any]]:
+    @api.get("/api/documents", response_model=list[DocumentOut], responses=_errors(503))
+    def documents() -> Any:
         """Every document in the index."""
         return [r.to_dict() for r in service.assistant.documents()]
 
-    @api.post("/api/documents")
-    async def upload(files: list[UploadFile] = File(...)) -> Any:  # noqa: B008 - FastAPI idiom
-        """Upload reports (PDF, .txt, .md); each is ingested and reported on."""
+    @api.post("/api/documents", response_model=UploadOut,
+              responses=_errors(400, 413, 415, 422, 503),
+              openapi_extra={"requestBody": {"content": {"multipart/form-data": {
+                  "encoding": {"files": {"contentType": ", ".join(_SUFFIX_OF_TYPE)}}}}}})
+    async def upload(
+        files: Annotated[list[UploadFile], File(min_length=1, description=(
+            "PDF, .txt or .md files; the type comes from the file name, or else from the "
+            "part's content type"))],
+    ) -> Any:
+        """Upload reports; each is ingested and reported on."""
         limit = service.settings.max_file_bytes
         items = []
         for f in files:
             data = await f.read(limit + 1)
-            items.append((f.filename or "upload", data))
+            items.append((_upload_name(f.filename, f.content_type), data))
         import anyio
 
         results = await anyio.to_thread.run_sync(service.upload, items)
         payload = {"results": [r.to_dict() for r in results]}
         if results and all(r.status == "rejected" for r in results):
             status = 413 if "limit" in (results[0].error or "") else 415
-            return JSONResponse({"error": results[0].error, **payload}, status_code=status)
+            return JSONResponse(
+                {"error": results[0].error, "code": _CODE_OF_STATUS[status], **payload},
+                status_code=status,
+            )
         return payload
 
-    @api.delete("/api/documents/{source}")
-    def delete(source: str) -> dict[str, Any]:
-        """Remove a document and its chunks."""
+    @api.delete("/api/documents/{source}", response_model=DocumentOut,
+                responses=_errors(404, 503))
+    def delete(source: str) -> Any:
+        """Remove a document and its chunks. A file still in the reports folder comes back at
+        the next default ingest; delete the file too to keep it out."""
         return dict(service.delete(source).to_dict())
 
-    @api.post("/api/feedback")
-    def feedback(body: FeedbackIn) -> dict[str, str]:
+    @api.post("/api/feedback", response_model=SavedOut, responses=_errors(400, 422))
+    def feedback(body: FeedbackIn) -> Any:
         """Save a thumbs up/down with the question, answer and citations."""
-        service.record_feedback(answer_from_dict(body.answer), body.rating, body.comment)
+        service.record_feedback(answer_from_dict(body.answer.model_dump()), body.rating,
+                                body.comment)
         return {"status": "saved"}
 
-    @api.get("/healthz")
+    @api.get("/healthz", response_model=HealthOut, responses=_errors(503))
     def healthz() -> Any:
         """Index status: documents, chunks, embedding model; 503 when the index (or the
         Chroma server) cannot be used."""
         try:
             return service.status()
         except StoreError as exc:
-            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+            return _error(503, str(exc), code_of(exc))
 
     return api
+
+
+def _allowed_methods(api: FastAPI, path: str) -> set[str]:
+    methods: set[str] = set()
+    for route in api.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return methods
+
+
+def _upload_name(name: str | None, content_type: str | None) -> str:
+    """The name to store an upload under: its own when it has a supported suffix, else one
+    with the suffix its declared content type names."""
+    name = name or "upload"
+    if Path(name).suffix.lower() in UPLOAD_TYPES:
+        return name
+    suffix = _SUFFIX_OF_TYPE.get((content_type or "").split(";")[0].strip().lower())
+    return f"{name}{suffix}" if suffix else name
+
+
+_SUFFIX_OF_TYPE = {"application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md"}
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

@@ -126,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `assistant docs --json | head`: the reader has gone; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _assistant(settings: Settings) -> Any:
@@ -363,6 +368,10 @@ def cmd_delete(settings: Settings, args: argparse.Namespace) -> int:
     with _assistant(settings) as assistant:
         record = assistant.delete(args.source)
     print(f"deleted {record.source} ({record.chunks} chunks)")
+    if (settings.reports_dir / record.source).is_file():
+        print(f"note: {settings.reports_dir / record.source} is still there, so the next "
+              "`assistant ingest` (or `make run`) adds it again; move or delete the file to keep "
+              "it out")
     return EXIT_OK
 
 

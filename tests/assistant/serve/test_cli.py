@@ -72,12 +72,30 @@ def test_docs_and_delete(cli_index, tmp_path):
     docs = json.loads(run("docs", "--json", index=scratch).stdout)
     assert sorted(d["source"] for d in docs) == sorted(SMALL)
     assert all(d["sha256"] and d["chunks"] > 0 for d in docs)
-    assert "deleted 2021-fair" in run("delete", SMALL[1], index=scratch).stdout
+    deleted = run("delete", SMALL[1], index=scratch).stdout
+    assert "deleted 2021-fair" in deleted
+    assert "still there, so the next `assistant ingest`" in deleted  # it is in data/reports
     assert [d["source"] for d in json.loads(run("docs", "--json", index=scratch).stdout)] == [
         SMALL[0]
     ]
     missing = run("delete", "nope.md", index=scratch, check=False)
     assert missing.returncode == 1 and "no document named 'nope.md'" in missing.stderr
+
+
+def test_output_to_a_closed_pipe_ends_quietly(cli_index):
+    _, index, _ = cli_index
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["ASSISTANT_INDEX_DIR"] = str(index)
+    process = subprocess.Popen(  # like `assistant search ... --json | head -c 100`
+        [sys.executable, "-m", "assistant.serve.cli", "search", "migration", "--k", "100",
+         "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100)
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 0
+    assert "Traceback" not in error and "BrokenPipeError" not in error
 
 
 def test_errors_are_one_line_and_set_the_exit_status(cli_index, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 import time
@@ -36,6 +37,10 @@ WATCH = """
   observer.observe(document.body, {subtree: true, childList: true, characterData: true});
 }
 """
+
+#: The LMPP budget: the summary page gives US$ 2,580,649, its terms of reference US$ 2,652,078;
+#: a small model may quote either, and both are in the report.
+BUDGET = re.compile(r"2,(580,649|652,078)")
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +186,7 @@ def test_the_local_model_streams_its_draft_into_the_page(browser_page):
     # searching, reading, then the draft growing token by token, then the checked answer
     drafts = [s for s in states[:-1] if not s.endswith("…")]
     assert len(drafts) >= 3, states
-    assert "2,580,649" in final and "[1]" in final
+    assert BUDGET.search(final) and "[1]" in final
     assert page.locator("#sources mark").count() >= 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import httpx
 import pytest
@@ -15,6 +16,10 @@ from bench.servers import start_app, stop_process
 pytestmark = pytest.mark.server
 
 LMPP = "What was the budget of the LMPP project and who funded it?"
+
+#: The LMPP budget: the summary page gives US$ 2,580,649, its terms of reference US$ 2,652,078;
+#: a small model may quote either, and both are in the report.
+BUDGET = re.compile(r"2,(580,649|652,078)")
 
 
 def test_health_and_documents(app_server):
@@ -71,7 +76,7 @@ def test_ask_stream_with_the_local_model(app_server):
     assert kinds.count("token") >= 3  # the draft arrives in pieces
     record = events[-1][1]
     assert record["mode"] == "local" and record["answerable"], record["answer"]
-    assert "2,580,649" in record["answer"] and record["citations"]
+    assert BUDGET.search(record["answer"]) and record["citations"]
 
 
 def test_ask_stream_errors(app_server):

@@ -3,6 +3,7 @@ real 0.5B model run by llama.cpp through the pipeline."""
 
 from __future__ import annotations
 
+import re
 import threading
 import zipfile
 from hashlib import sha256
@@ -19,6 +20,10 @@ from assistant.answering.prompts import REFUSAL
 from assistant.errors import ConfigError, ModelBusy
 
 PARTS = [b"GGUF part one;", b"part two;", b"and the last part."]
+
+#: The LMPP budget: the summary page gives US$ 2,580,649, its terms of reference US$ 2,652,078;
+#: a small model may quote either, and both are in the report.
+BUDGET = re.compile(r"2,(580,649|652,078)")
 
 
 def tiny_model(parts: list[bytes]) -> PinnedModel:
@@ -105,7 +110,7 @@ def test_a_local_answer_streams_and_every_citation_passes_the_check(local):
     assert kinds[0] == "passages" and kinds[-1] == "answer" and "token" in kinds
     answer = events[-1].answer
     assert answer.answerable and answer.mode == "local", answer.answer
-    assert "2,580,649" in answer.answer
+    assert BUDGET.search(answer.answer)
     assert answer.citations
     # Re-check the shown answer from scratch: every unit cites, every [n] supports its unit.
     checker = CitationChecker(local.cache)

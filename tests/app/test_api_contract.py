@@ -101,3 +101,29 @@ def test_upload_type_from_the_part_content_type(api):
     error_shape(httpx.post(f"{api}/api/documents",
                            files={"files": ("x.exe", b"MZ", "application/octet-stream")}),
                 415, "unsupported_type")
+
+
+def test_a_failing_chat_model_is_502_naming_it(tmp_path):
+    from openai_server import ChatServer
+
+    def broken(messages):
+        raise RuntimeError("the model crashed")
+
+    with ChatServer(broken) as server:
+        process, url = start_app(
+            tmp_path / "index", tmp_path / "app.log", ASSISTANT_LLM="openai:test-model",
+            ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_TIMEOUT_S="20",
+            ASSISTANT_MODELS_DIR=str(tmp_path / "no-models"),
+        )
+        try:
+            question = {"question": "What was the budget of the LMPP project?", "mode": "llm"}
+            body = error_shape(httpx.post(f"{url}/api/ask", json=question, timeout=120), 502,
+                               "model_failed")
+            assert "openai:test-model" in body["error"]
+            with httpx.stream("POST", f"{url}/api/ask/stream", json=question, timeout=120) as r:
+                assert r.status_code == 200  # the stream had started: the error is its last event
+                lines = [line for line in r.iter_lines() if line]
+            assert lines[-2] == "event: error"
+            assert '"code": "model_failed"' in lines[-1] and '"status": 502' in lines[-1]
+        finally:
+            stop_process(process)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -19,6 +20,30 @@ _PAGE_NUMBER = re.compile(
 )
 _ROMAN_PAGE = re.compile(r"^\s*[ivxlc]{1,6}\s*$")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+
+
+#: Compatibility characters that text extraction leaves and nobody types or searches for:
+#: ligatures (U+FB00-FB4F) and full-width forms (U+FF01-FF5E); NFKC turns them into letters.
+_COMPATIBLE = re.compile("[\ufb00-\ufb4f\uff01-\uff5e]")
+#: Characters that carry nothing readable: C0/C1 controls (tab and newline kept), soft hyphen,
+#: zero-width marks, and private-use glyphs (icon fonts).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff"
+    "\ue000-\uf8ff]"
+)
+_ODD_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def normalize_characters(text: str) -> str:
+    """Text as a reader would type it: ligatures ("ﬁ") and full-width letters become plain
+    letters, non-breaking and other odd spaces become spaces, and control characters, soft
+    hyphens, zero-width marks and private-use glyphs are dropped (a form feed, a page break,
+    becomes a newline). Other characters are left alone: NFKC everywhere would also turn
+    superscript footnote markers into digits."""
+    text = text.replace("\f", "\n")
+    text = _COMPATIBLE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    text = _ODD_SPACES.sub(" ", text)
+    return _INVISIBLE.sub("", text)
 
 
 def strip_markup(text: str, markdown: bool = False) -> str:
@@ -60,12 +85,19 @@ def _margin_key(line: str) -> str:
     return re.sub(r"\d+", "#", normalize_spaces(line).lower())
 
 
+#: A running header or footer is short: a title, a date, "Page 3 of 9".
+MAX_MARGIN_WORDS = 15
+
+
 def remove_running_margins(pages: Sequence[list[str]], depth: int = 2) -> list[list[str]]:
     """Drop headers and footers repeated across pages.
 
-    A line among the first or last ``depth`` non-blank lines of a page is a running header or
-    footer when the same line (digits ignored, so "Page 3" matches "Page 4") sits in the margin
-    of at least a third of the pages, and of three pages at least.
+    A line is a running header or footer when it is short (at most :data:`MAX_MARGIN_WORDS`
+    words), sits among the first or last ``depth`` non-blank lines of a page that has body
+    lines besides (a page of one or two lines has no margins), and the same line (digits
+    ignored, so "Page 3" matches "Page 4") is in the margin of at least a third of the pages,
+    and of three pages at least. Removal never empties the document: when nothing would be
+    left, the pages are kept as they are.
     """
     if len(pages) < 3:
         return [list(p) for p in pages]
@@ -83,12 +115,18 @@ def remove_running_margins(pages: Sequence[list[str]], depth: int = 2) -> list[l
         cleaned.append(
             [line for line in lines if not (id(line) in margin and _margin_key(line) in repeated)]
         )
+    if not any(line.strip() for lines in cleaned for line in lines):
+        return [list(p) for p in pages]
     return cleaned
 
 
 def _margin_lines(lines: list[str], depth: int) -> list[str]:
     filled = [line for line in lines if line.strip()]
-    return filled[:depth] + filled[-depth:] if len(filled) > 2 * depth else filled
+    reach = min(depth, (len(filled) - 1) // 2)  # leave at least one body line in between
+    if reach <= 0:
+        return []
+    edges = filled[:reach] + filled[-reach:]
+    return [line for line in edges if len(line.split()) <= MAX_MARGIN_WORDS]
 
 
 class Dehyphenator:

@@ -19,12 +19,22 @@ def read_pdf(path: Path, data: bytes, options: LoadOptions) -> ReadResult:
     """Pages of a PDF, 1-based, with a warning for each page whose text could not be read."""
     # pypdf is imported here so that text-only work never pays for it.
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     if not data.lstrip().startswith(b"%PDF-"):
         raise UnreadableDocument(path, "not a PDF file (no %PDF- header)", "check the file")
+    # What pypdf logs while it opens the file becomes a warning naming the file, instead of
+    # an anonymous line on stderr.
+    with _PypdfLog() as opening:
+        reader, page_count = _open(path, data, options, PdfReader)
+    warnings: list[str] = [f"{path.name}: {message}" for message in dict.fromkeys(opening.errors)]
+    return _read_pages(path, reader, page_count, warnings)
+
+
+def _open(path: Path, data: bytes, options: LoadOptions, pdf_reader: type) -> tuple[object, int]:
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = pdf_reader(io.BytesIO(data))
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise UnreadableDocument(
             path, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})", "re-export the PDF"
@@ -45,15 +55,19 @@ def read_pdf(path: Path, data: bytes, options: LoadOptions) -> ReadResult:
         raise UnreadableDocument(
             path, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})", "re-export the PDF"
         ) from exc
+    return reader, page_count
+
+
+def _read_pages(path: Path, reader: object, page_count: int, warnings: list[str]) -> ReadResult:
+    from pypdf.errors import PyPdfError
 
     pages: list[Page] = []
-    warnings: list[str] = []
     failed = 0
     for index in range(page_count):
         number = index + 1
         try:
             with _PypdfLog() as log:
-                text = reader.pages[index].extract_text() or ""
+                text = reader.pages[index].extract_text() or ""  # type: ignore[attr-defined]
             if not text.strip() and log.errors:
                 # pypdf logs (does not raise) for a broken content stream and returns no text
                 failed += 1

@@ -14,6 +14,7 @@ from ingest.clean import (
     Dehyphenator,
     drop_dingbat,
     is_page_number,
+    normalize_characters,
     normalize_spaces,
     remove_running_margins,
     strip_markup,
@@ -112,6 +113,10 @@ def parse_sections(doc: LoadedDocument) -> tuple[Section, ...]:
                 title = f"{title} {lines[follow].text}"
                 continued.add(follow)
             flush_section()
+            if stack and not sections and stack[-1][0] >= level:
+                # The title block: heading-like lines before any text ("Final Evaluation" over
+                # "Jane Doe") nest under the first, which stays the document's title.
+                level = stack[-1][0] + 1
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, title[:150]))
@@ -138,7 +143,7 @@ def parse_sections(doc: LoadedDocument) -> tuple[Section, ...]:
 
 def _clean_lines(doc: LoadedDocument, markdown: bool) -> list[_Line]:
     page_lines = [
-        page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+        normalize_characters(page.text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
         for page in doc.pages
     ]
     if doc.format == "pdf":

@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint ingest clean bench eval browser local-llm local-runtime
+.PHONY: run test install lint ingest clean bench eval browser ocr local-llm local-runtime
 
 # Ingests data/reports when new or changed, then serves http://127.0.0.1:7860 (Ctrl-C stops).
 run: install
@@ -12,7 +12,7 @@ run: install
 
 # The pytest run includes the question-set gate (tests/assistant/evaluation/test_eval_gate.py)
 # and end-to-end tests of the local mode with the real 0.5B model.
-test: install browser local-runtime
+test: install browser ocr local-runtime
 	$(VENV)/bin/assistant models fetch qwen2.5-coder-0.5b
 	$(PY) -m pytest
 
@@ -41,6 +41,17 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	  fi; }
+
+# Scanned PDFs are read with Debian's Tesseract (tesseract-ocr); ingest says how to install it
+# when a scanned page comes and it is missing.
+ocr:
+	@command -v tesseract >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's tesseract-ocr to read scanned PDFs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
+	  else \
+	    echo "Reading scanned PDFs needs Tesseract: sudo apt-get install tesseract-ocr" >&2; exit 1; \
 	  fi; }
 
 # The fixed question set on data/index against the committed baseline (report in build/eval/).
@@ -72,7 +83,7 @@ clean:
 
 # Every table in docs/benchmarks.md (about 20 min on 2 CPU cores; the 100k-chunk scale run is
 # most of it). SciFact is read from ../shared/bench-data/scifact (or SCIFACT_DIR).
-bench: install browser $(VENV)/.bench-installed
+bench: install browser ocr $(VENV)/.bench-installed
 	$(PY) -m bench.foundation --write
 	$(PY) -m bench.ingest_speed --write
 	$(PY) -m bench.queries --write
@@ -83,3 +94,4 @@ bench: install browser $(VENV)/.bench-installed
 	$(PY) -m bench.onnx_int8 --write
 	$(PY) -m bench.scifact --write
 	$(PY) -m bench.scale --write
+	$(PY) -m bench.ocr --write

@@ -101,7 +101,7 @@ def build_ui(service: Service) -> Any:
         with gr.Accordion("Add reports", open=False, elem_id="upload-panel"):
             files = gr.File(
                 file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath",
-                label=f"PDF, .txt or .md, up to {settings.max_file_mb:g} MB each",
+                label=f"PDF, Word (.docx), .txt or .md, up to {settings.max_file_mb:g} MB each",
                 elem_id="upload",
             )
             upload_button = gr.Button("Add to the index", elem_id="upload-button")

@@ -1,10 +1,11 @@
 """Read files into pages of raw text, through a loader chosen by the file's suffix.
 
-PDFs are read page by page with pypdf (page numbers kept, 1-based; :mod:`ingest.pdf`); ``.txt``
-and ``.md`` files are one page stream whose page number is unknown (None;
-:mod:`ingest.plaintext`). A new format is one module with a ``read(path, data, options)``
-function plus one line in :data:`LOADERS`; :data:`SUPPORTED_SUFFIXES`, the unsupported-format
-message and the upload allow-list follow from it.
+PDFs are read page by page with pypdf (page numbers kept, 1-based; pages without a text layer
+by OCR; :mod:`ingest.pdf`); ``.txt`` and ``.md`` files are one page stream whose page number is
+unknown (None; :mod:`ingest.plaintext`); Word ``.docx`` files are one markdown stream
+(:mod:`ingest.docx`). A new format is one module with a ``read(path, data, options)`` function
+plus one line in :data:`LOADERS`; :data:`SUPPORTED_SUFFIXES`, the unsupported-format message
+and the upload allow-list follow from it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 from pathlib import Path
 
 from ingest.catalog import CATALOG_FILES
+from ingest.docx import read_docx
 from ingest.errors import FileTooLarge, IngestError, UnreadableDocument, UnsupportedFormat
 from ingest.pdf import read_pdf
 from ingest.plaintext import read_text
@@ -25,6 +27,7 @@ LOADERS: dict[str, Loader] = {
     ".text": Loader("txt", read_text),
     ".md": Loader("md", read_text),
     ".markdown": Loader("md", read_text),
+    ".docx": Loader("docx", read_docx),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(LOADERS)
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -87,10 +90,14 @@ def load_document(
     loader = loader_for(path)
     pages, warnings = loader.read(path, data, LoadOptions(pdf_password=pdf_password))
     if not any(page.text.strip() for page in pages):
+        from ingest.ocr import tesseract
+
         raise UnreadableDocument(
             path,
             "no extractable text (a scanned or image-only document?)",
-            "run OCR on it first, for example with ocrmypdf",
+            "install Tesseract to read scanned pages (Debian: apt-get install tesseract-ocr)"
+            if loader.format == "pdf" and tesseract() is None
+            else "run OCR on it first, for example with ocrmypdf",
         )
     return LoadedDocument(
         path=path,

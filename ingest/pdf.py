@@ -84,12 +84,39 @@ def _read_pages(path: Path, reader: object, page_count: int, warnings: list[str]
                 f"({type(exc).__name__}: {exc}); page skipped"
             )
             text = ""
+        if not text.strip() and not failed_here(warnings, number):
+            text = _ocr(path, reader, index, warnings)
         pages.append(Page(number, text))
     if failed and failed == page_count:
         raise UnreadableDocument(
             path, f"text extraction failed on all {page_count} pages", "re-export the PDF"
         )
     return tuple(pages), tuple(warnings)
+
+
+def failed_here(warnings: list[str], number: int) -> bool:
+    return bool(warnings) and f"page {number}: text extraction failed" in warnings[-1]
+
+
+def _ocr(path: Path, reader: object, index: int, warnings: list[str]) -> str:
+    """The page's text by OCR (with a warning saying so and how sure it is), or "" when the
+    page has no image or Tesseract is missing (the caller's error then says to install it)."""
+    from ingest.ocr import ocr_page, tesseract
+
+    if tesseract() is None:
+        return ""
+    try:
+        with _PypdfLog():
+            result = ocr_page(reader.pages[index])  # type: ignore[attr-defined]
+    except Exception as exc:  # an image pypdf or Tesseract cannot read costs only the page
+        warnings.append(f"{path.name}, page {index + 1}: OCR failed ({type(exc).__name__}: "
+                        f"{exc}); page skipped")
+        return ""
+    if result is None or not result.text.strip():
+        return ""
+    warnings.append(f"{path.name}, page {index + 1}: text from OCR (mean confidence "
+                    f"{result.confidence:.0f}%, {result.words} words)")
+    return result.text
 
 
 class _PypdfLog(logging.Handler):

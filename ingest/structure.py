@@ -61,7 +61,7 @@ class _Block:
 
 def parse_sections(doc: LoadedDocument) -> tuple[Section, ...]:
     """Split a loaded document into sections of cleaned paragraphs."""
-    markdown = doc.format == "md"
+    markdown = doc.format in ("md", "docx")  # the Word loader writes markdown
     lines = _clean_lines(doc, markdown)
     full_text = "\n".join(line.text for line in lines)
     dehyphen = Dehyphenator(full_text)

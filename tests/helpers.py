@@ -51,6 +51,28 @@ def make_image_only_pdf(path: Path) -> Path:
     return path
 
 
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def make_scanned_pdf(path: Path, pages: list[str]) -> Path:
+    """A PDF whose pages are pictures of text (no text layer), like a scanned report: each
+    page's text is drawn at 200 dpi with DejaVu Sans and placed as an image."""
+    from fpdf import FPDF
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(DEJAVU), 30)
+    pdf = FPDF()
+    for text in pages:
+        picture = Image.new("L", (1650, 2300), 255)
+        draw = ImageDraw.Draw(picture)
+        for row, line in enumerate(text.split("\n")):
+            draw.text((120, 150 + row * 48), line, fill=0, font=font)
+        pdf.add_page()
+        pdf.image(picture, x=0, y=0, w=210)
+    pdf.output(str(path))
+    return path
+
+
 def encrypt_pdf(source: Path, target: Path, password: str) -> Path:
     from pypdf import PdfReader, PdfWriter
 

@@ -413,7 +413,8 @@ def create_api(service: Service) -> FastAPI:
                   "encoding": {"files": {"contentType": ", ".join(_SUFFIX_OF_TYPE)}}}}}})
     async def upload(
         files: Annotated[list[UploadFile], File(min_length=1, description=(
-            "PDF, .txt or .md files; the type comes from the file name, or else from the "
+            "PDF, Word (.docx), .txt or .md files; the type comes from the file name, or else "
+            "from the "
             "part's content type"))],
     ) -> Any:
         """Upload reports; each is ingested and reported on."""
@@ -480,7 +481,10 @@ def _upload_name(name: str | None, content_type: str | None) -> str:
     return f"{name}{suffix}" if suffix else name
 
 
-_SUFFIX_OF_TYPE = {"application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md"}
+_SUFFIX_OF_TYPE = {
+    "application/pdf": ".pdf", "text/plain": ".txt", "text/markdown": ".md",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

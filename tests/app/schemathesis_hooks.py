@@ -1,4 +1,5 @@
-"""Schemathesis hooks for the API run (``SCHEMATHESIS_HOOKS``): PDF parts are sent as bytes."""
+"""Schemathesis hooks for the API run (``SCHEMATHESIS_HOOKS``): PDF and Word parts are sent
+as bytes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 import schemathesis
 
 
-@schemathesis.serializer("application/pdf")
+@schemathesis.serializer(
+    "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+)
 def pdf_bytes(ctx: Any, value: Any) -> bytes:
     """A generated file part as raw bytes (random bytes: the API must say they are no PDF)."""
     if isinstance(value, bytes):

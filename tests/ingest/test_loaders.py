@@ -68,9 +68,9 @@ def test_missing_file(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    path = tmp_path / "report.docx"
+    path = tmp_path / "report.odt"
     path.write_bytes(b"PK\x03\x04")
-    with pytest.raises(UnsupportedFormat, match=r"report.docx: unsupported file type '.docx'"):
+    with pytest.raises(UnsupportedFormat, match=r"report.odt: unsupported file type '.odt'"):
         load_document(path)
 
 

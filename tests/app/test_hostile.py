@@ -19,10 +19,10 @@ pytestmark = pytest.mark.server
 
 
 @pytest.mark.parametrize("question, status", [
-    ("", 400),
-    ("   \n\t ", 400),
-    ("x" * 100_000, 400),
-    ("\x00\x01\x02\x07\x1b", 400),  # only control characters: nothing left to ask
+    ("", 422),  # outside the schema's bounds (a letter or digit, 1-2000 characters)
+    ("   \n\t ", 422),
+    ("x" * 100_000, 422),
+    ("\x00\x01\x02\x07\x1b", 422),  # only control characters: nothing left to ask
     ("\x1b[31mred\x1b[0m fair recruitment", 200),
     ("What\x00 is the\x07 ILM database?", 200),
     ('"foo" NEAR( OR *', 200),
@@ -35,8 +35,8 @@ def test_hostile_questions(app_server, question, status):
     assert r.status_code == status, r.text[:300]
     body = r.json()
     assert "Traceback" not in r.text
-    if status == 400:
-        assert body["error"].startswith("the query")
+    if status == 422:
+        assert body["code"] == "invalid_request" and "question" in body["error"]
     else:
         assert isinstance(body["answerable"], bool) and body["answer"]
         search = httpx.post(f"{app_server['url']}/api/search", json={"query": question})

@@ -56,6 +56,7 @@ class IngestProgress:
     on_chunks: Callable[[int, int], None] | None = None  # embedded so far, total for the file
     on_result: Callable[[FileResult], None] | None = None
     on_stage: Callable[[str, Path], None] | None = None
+    on_ocr: Callable[[int, int], None] | None = None  # a scanned page: its number, page count
 
 
 def prepare_file(
@@ -100,6 +101,7 @@ def prepare_file(
                 data=data,
                 max_bytes=index.settings.max_file_bytes,
                 pdf_password=password.get_secret_value() if password else None,
+                on_ocr=progress.on_ocr,
             )
             prepared = prepare(
                 document,

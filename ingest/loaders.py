@@ -11,6 +11,7 @@ and the upload allow-list follow from it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.catalog import CATALOG_FILES
@@ -76,6 +77,7 @@ def load_document(
     data: bytes | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     pdf_password: str | None = None,
+    on_ocr: Callable[[int, int], None] | None = None,
 ) -> LoadedDocument:
     """Load one file into pages of raw text (``data``: its bytes, when already read).
 
@@ -88,7 +90,7 @@ def load_document(
     if not data.strip():
         raise UnreadableDocument(path, "the file is empty", "remove it or replace it")
     loader = loader_for(path)
-    pages, warnings = loader.read(path, data, LoadOptions(pdf_password=pdf_password))
+    pages, warnings = loader.read(path, data, LoadOptions(pdf_password, on_ocr))
     if not any(page.text.strip() for page in pages):
         from ingest.ocr import tesseract
 

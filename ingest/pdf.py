@@ -27,7 +27,7 @@ def read_pdf(path: Path, data: bytes, options: LoadOptions) -> ReadResult:
     with _PypdfLog() as opening:
         reader, page_count = _open(path, data, options, PdfReader)
     warnings: list[str] = [f"{path.name}: {message}" for message in dict.fromkeys(opening.errors)]
-    return _read_pages(path, reader, page_count, warnings)
+    return _read_pages(path, reader, page_count, warnings, options)
 
 
 def _open(path: Path, data: bytes, options: LoadOptions, pdf_reader: type) -> tuple[object, int]:
@@ -58,7 +58,9 @@ def _open(path: Path, data: bytes, options: LoadOptions, pdf_reader: type) -> tu
     return reader, page_count
 
 
-def _read_pages(path: Path, reader: object, page_count: int, warnings: list[str]) -> ReadResult:
+def _read_pages(
+    path: Path, reader: object, page_count: int, warnings: list[str], options: LoadOptions
+) -> ReadResult:
     from pypdf.errors import PyPdfError
 
     pages: list[Page] = []
@@ -85,6 +87,8 @@ def _read_pages(path: Path, reader: object, page_count: int, warnings: list[str]
             )
             text = ""
         if not text.strip() and not failed_here(warnings, number):
+            if options.on_ocr is not None:
+                options.on_ocr(number, page_count)
             text = _ocr(path, reader, index, warnings)
         pages.append(Page(number, text))
     if failed and failed == page_count:

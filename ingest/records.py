@@ -20,6 +20,9 @@ class LoadOptions:
     """What a loader may need beyond the file's bytes."""
 
     pdf_password: str | None = None
+    #: Called before a page is read by OCR, with its number and the document's page count
+    #: (OCR takes seconds a page, so front ends show it).
+    on_ocr: Callable[[int, int], None] | None = None
 
 
 #: What a loader's reader returns: the pages of raw text, and warnings about what it skipped.

@@ -92,3 +92,26 @@ def passage(rank: int, text: str, section: str = "Findings") -> Any:
         section=section, page=rank + 10, page_end=None, score=0.1, dense_score=0.5,
         lexical_score=None, text=text, char_start=0, char_end=len(text),
     )
+
+
+def make_docx(path: Path) -> Path:
+    """A real Word file: a title, headings, a paragraph with a figure, a table and a list."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Heron Labour Mobility Programme: Final Evaluation", level=0)
+    document.add_heading("Findings", level=1)
+    document.add_paragraph("The programme placed 1,240 seasonal workers with employers in its "
+                           "first two years.")
+    document.add_heading("Budget", level=2)
+    table = document.add_table(rows=3, cols=2)
+    for row, (item, amount) in zip(table.rows, [("Item", "Amount"), ("Training", "US$ 310,000"),
+                                                ("Recruitment monitoring", "US$ 95,500")],
+                                   strict=True):
+        row.cells[0].text, row.cells[1].text = item, amount
+    document.add_heading("Recommendations", level=1)
+    for text in ("Cap recruitment fees at one week of wages.",
+                 "Publish placement data every quarter."):
+        document.add_paragraph(text, style="List Bullet")
+    document.save(str(path))
+    return path

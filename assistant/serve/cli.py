@@ -211,7 +211,10 @@ def _progress(quiet: bool) -> tuple[Any, Any]:
         bar.set_postfix_str("")
         bar.update(1)
 
-    return IngestProgress(on_file, on_chunks, on_result), bar.close
+    def on_ocr(page: int, pages: int) -> None:
+        bar.set_postfix_str(f"OCR page {page}/{pages}")
+
+    return IngestProgress(on_file, on_chunks, on_result, on_ocr=on_ocr), bar.close
 
 
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:

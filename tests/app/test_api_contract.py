@@ -9,7 +9,7 @@ import sys
 
 import httpx
 import pytest
-from helpers import REPORTS, ROOT
+from helpers import REPORTS, ROOT, make_docx
 
 from bench.servers import start_app, stop_process
 
@@ -103,6 +103,20 @@ def test_upload_type_from_the_part_content_type(api):
     error_shape(httpx.post(f"{api}/api/documents",
                            files={"files": ("x.exe", b"MZ", "application/octet-stream")}),
                 415, "unsupported_type")
+
+
+def test_a_word_file_is_uploaded_and_answered(api, tmp_path):
+    data = make_docx(tmp_path / "heron.docx").read_bytes()
+    word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    r = httpx.post(f"{api}/api/documents", timeout=120, files={"files": ("heron", data, word)})
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["results"]
+    assert result["stored_as"] == "heron.docx" and result["status"] == "added", result
+    answer = httpx.post(f"{api}/api/ask", timeout=60, json={
+        "question": "How many seasonal workers did the Heron programme place?",
+        "filters": {"sources": ["heron.docx"]},
+    }).json()
+    assert answer["answerable"] and "1,240" in answer["answer"]
 
 
 def test_a_failing_chat_model_is_502_naming_it(tmp_path):

@@ -3,32 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import make_docx
 
 from assistant.records import AskRequest, SearchRequest
 from ingest import load_document, parse_sections
 from ingest.errors import UnreadableDocument
-
-
-def make_docx(path):
-    import docx
-
-    document = docx.Document()
-    document.add_heading("Heron Labour Mobility Programme: Final Evaluation", level=0)
-    document.add_heading("Findings", level=1)
-    document.add_paragraph("The programme placed 1,240 seasonal workers with employers in its "
-                           "first two years.")
-    document.add_heading("Budget", level=2)
-    table = document.add_table(rows=3, cols=2)
-    for row, (item, amount) in zip(table.rows, [("Item", "Amount"), ("Training", "US$ 310,000"),
-                                                ("Recruitment monitoring", "US$ 95,500")],
-                                   strict=True):
-        row.cells[0].text, row.cells[1].text = item, amount
-    document.add_heading("Recommendations", level=1)
-    for text in ("Cap recruitment fees at one week of wages.",
-                 "Publish placement data every quarter."):
-        document.add_paragraph(text, style="List Bullet")
-    document.save(str(path))
-    return path
 
 
 def test_headings_tables_and_lists_survive(tmp_path):

@@ -25,7 +25,9 @@ def _needs_tesseract():
 def test_a_scanned_page_is_read_with_its_page_number(tmp_path):
     path = make_scanned_pdf(tmp_path / "scan.pdf",
                             ["Osprey Migration Project\nFinal evaluation report", PAGE_2])
-    doc = load_document(path)
+    calls: list[tuple[int, int]] = []
+    doc = load_document(path, on_ocr=lambda page, pages: calls.append((page, pages)))
+    assert calls == [(1, 2), (2, 2)]  # what the CLI's progress bar shows
     assert [p.number for p in doc.pages] == [1, 2]
     assert "2,350 migrant" in doc.pages[1].text and "48,000" in doc.pages[1].text
     notes = [w for w in doc.warnings if "text from OCR" in w]
@@ -34,8 +36,10 @@ def test_a_scanned_page_is_read_with_its_page_number(tmp_path):
 
 
 def test_pages_with_text_are_not_ocrd(tmp_path):
-    doc = load_document(make_pdf(tmp_path / "text.pdf", ["Plain text layer here."]))
-    assert not any("OCR" in w for w in doc.warnings)
+    calls: list[tuple[int, int]] = []
+    doc = load_document(make_pdf(tmp_path / "text.pdf", ["Plain text layer here."]),
+                        on_ocr=lambda page, pages: calls.append((page, pages)))
+    assert not any("OCR" in w for w in doc.warnings) and calls == []
 
 
 def test_a_fact_on_a_scanned_page_is_answered_with_its_page(fresh, tmp_path):

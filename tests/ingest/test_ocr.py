@@ -50,3 +50,14 @@ def test_a_fact_on_a_scanned_page_is_answered_with_its_page(fresh, tmp_path):
     answer = fresh.ask(AskRequest("How many migrant workers did the Osprey pilot scheme place?"))
     assert answer.answerable and "2,350" in answer.answer, answer.answer
     assert answer.citations[0].page == 2
+
+
+def test_without_tesseract_the_error_says_how_to_install_it(tmp_path, monkeypatch):
+    import ingest.ocr
+    from ingest.errors import UnreadableDocument
+
+    monkeypatch.setattr(ingest.ocr.shutil, "which", lambda name: None)  # as on a bare machine
+    path = make_scanned_pdf(tmp_path / "scan.pdf", ["Osprey Migration Project"])
+    with pytest.raises(UnreadableDocument,
+                       match=r"scan.pdf: no extractable text .*apt-get install tesseract-ocr"):
+        load_document(path)

@@ -100,7 +100,7 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path, settings, fake_
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 10)
     (folder / "truncated.pdf").write_bytes(PDF_2008.read_bytes()[:4000])
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04 not supported")
+    (folder / "notes.odt").write_bytes(b"PK\x03\x04 not supported")
     (folder / "latin1.txt").write_bytes(
         "Évaluation à Genève: les travailleurs migrants.".encode("latin-1"))
     make_image_only_pdf(folder / "scanned.pdf")
@@ -114,13 +114,13 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path, settings, fake_
     assert status[SMALL[0]] == "added" and status["latin1.txt"] == "added"
     errors = {r.source: r.error for r in report.failed}
     assert set(errors) == {
-        "empty.txt", "binary.txt", "truncated.pdf", "notes.docx", "scanned.pdf", "locked.pdf",
+        "empty.txt", "binary.txt", "truncated.pdf", "notes.odt", "scanned.pdf", "locked.pdf",
         "does-not-exist.pdf",
     }
     assert "empty.txt: the file is empty" in errors["empty.txt"]
     assert "binary.txt: binary content" in errors["binary.txt"]
     assert "truncated.pdf: corrupt or truncated PDF" in errors["truncated.pdf"]
-    assert "unsupported file type '.docx'" in errors["notes.docx"]
+    assert "unsupported file type '.odt'" in errors["notes.odt"]
     assert "no extractable text" in errors["scanned.pdf"]
     assert "encrypted" in errors["locked.pdf"] and "ASSISTANT_PDF_PASSWORD" in errors["locked.pdf"]
     assert "no such file" in errors["does-not-exist.pdf"]

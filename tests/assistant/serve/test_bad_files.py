@@ -57,7 +57,7 @@ def test_bad_file_matrix(tmp_path):
     (folder / "utf16.txt").write_text("Evaluation of seasonal work schemes in Fiji.",
                                       encoding="utf-16")
     (folder / "huge.txt").write_bytes(b"migration " * 40_000)  # 0.4 MB, over the limit
-    (folder / "notes.docx").write_bytes(b"PK\x03\x04 not supported")
+    (folder / "notes.odt").write_bytes(b"PK\x03\x04 not supported")
     index = tmp_path / "index"
     env = {"ASSISTANT_MAX_FILE_MB": "0.3"}
 
@@ -70,11 +70,11 @@ def test_bad_file_matrix(tmp_path):
     }
     failed = {f["source"]: f["error"] for f in report["files"] if f["status"] == "failed"}
     assert set(failed) == {"zero.pdf", "corrupt.pdf", "truncated.pdf", "locked.pdf",
-                           "scanned.pdf", "empty.txt", "binary.md", "huge.txt", "notes.docx"}
+                           "scanned.pdf", "empty.txt", "binary.md", "huge.txt", "notes.odt"}
     for name, error in failed.items():
         assert error.startswith(name), error  # each message names its file...
     assert "ASSISTANT_PDF_PASSWORD" in failed["locked.pdf"]  # ...and says what to do
-    assert "limit" in failed["huge.txt"] and "unsupported file type" in failed["notes.docx"]
+    assert "limit" in failed["huge.txt"] and "unsupported file type" in failed["notes.odt"]
     # stderr: one FAILED line per bad file, no traceback
     lines = [line for line in done.stderr.splitlines() if line.startswith("FAILED")]
     assert len(lines) == len(failed) and "Traceback" not in done.stderr

@@ -25,5 +25,5 @@ def test_names_are_made_safe(given, stored):
 
 @pytest.mark.parametrize("given", ["tool.exe", "noext", "../", ".txt", "archive.tar.gz"])
 def test_other_types_are_refused(given):
-    with pytest.raises(UnsupportedFormat, match=r"upload a PDF, a \.txt, .* or a \.markdown file"):
+    with pytest.raises(UnsupportedFormat, match=r"upload a PDF, a \.txt, .* or a \.docx file"):
         safe_filename(given)

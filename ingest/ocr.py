@@ -9,6 +9,7 @@ says how to install it.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from typing import Any
 
 #: Seconds one image may take before it is given up (a page at 300 dpi takes 1-5 s).
 TIMEOUT_S = 120
+#: Tesseract's own OpenMP threads made it 5x slower on 2 cores (0.54 against 2.66 pages/s,
+#: bench/ocr.py, 2026-11-30): one thread per page is faster.
+ONE_THREAD = {"OMP_THREAD_LIMIT": "1"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def ocr_page(page: Any, language: str = "eng") -> OcrText | None:
         picture.save(buffer, format="PNG")
         result = subprocess.run(
             [command, "stdin", "stdout", "-l", language, "tsv"], input=buffer.getvalue(),
-            capture_output=True, timeout=TIMEOUT_S, check=False,
+            capture_output=True, timeout=TIMEOUT_S, check=False, env={**os.environ, **ONE_THREAD},
         )
         if result.returncode != 0:
             raise RuntimeError(result.stderr.decode(errors="replace").strip()[-300:])

@@ -128,6 +128,8 @@ def test_upload_limits(app_server):
     big = httpx.post(f"{url}/api/documents", timeout=60,
                      files={"files": ("big.txt", b"word " * 300_000)})  # 1.5 MB, limit 1 MB
     assert big.status_code == 413 and "limit" in big.json()["error"]
+    assert big.headers["content-type"].startswith("application/json")
+    assert (wrong.json()["code"], big.json()["code"]) == ("unsupported_type", "file_too_large")
     nul = httpx.post(f"{url}/api/documents", files={"files": ("a\x00b.exe.txt", b"")})
     (result,) = nul.json()["results"]
     assert result["stored_as"].endswith(".exe.txt") and "\x00" not in result["stored_as"]

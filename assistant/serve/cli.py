@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--from-feedback", type=Path, metavar="FILE", help="turn thumbs-down answers "
                     "in a feedback JSONL file into candidate questions (YAML on stdout)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
+    ev.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (a test "
+                    "case per question) for CI; exit 1 means a regression, 2 a run that failed")
 
     doctor = commands.add_parser(
         "doctor", help="check the index's health; --repair rebuilds what is derived"

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import QueryError
-from assistant.serve.cli import EXIT_FAILED, EXIT_OK, _assistant
+from assistant.errors import AssistantError, QueryError
+from assistant.serve.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _assistant
 from assistant.settings import Settings
 
 
@@ -41,11 +41,15 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         if args.baseline and (args.baseline.exists() or not args.update_baseline) else None
     )
     bar, close = _eval_progress(len(qset.questions), quiet=args.quiet or not sys.stderr.isatty())
-    with _assistant(settings) as assistant:
-        try:
-            run = ev.run_set(assistant, qset, mode=args.mode, k=args.k, progress=bar)
-        finally:
-            close()
+    try:
+        with _assistant(settings) as assistant:
+            try:
+                run = ev.run_set(assistant, qset, mode=args.mode, k=args.k, progress=bar)
+            finally:
+                close()
+    except AssistantError as exc:  # could not run: 2, not the regression's 1
+        print(f"error: the run could not finish: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     comparison = ev.compare(run, previous) if previous and not args.update_baseline else None
     text = ev.describe_comparison(comparison, args.baseline) if comparison else None
 
@@ -55,6 +59,10 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     paths = write_run(run, out, text)
     print(markdown(run, text), end="")
     print(f"\nWrote {paths['json']}, {paths['markdown']} and {paths['html']}")
+    if args.junit:
+        from assistant.evaluation.junit import write_junit
+
+        print(f"Wrote {write_junit(run, args.junit)}")
     if args.update_baseline:
         args.baseline.parent.mkdir(parents=True, exist_ok=True)
         args.baseline.write_text(json.dumps(

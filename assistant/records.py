@@ -19,12 +19,6 @@ class Filters:
     year_min: int | None = None
     year_max: int | None = None
 
-    @property
-    def impossible(self) -> bool:
-        """A year range that ends before it starts: no report can match."""
-        return (self.year_min is not None and self.year_max is not None
-                and self.year_min > self.year_max)
-
     @classmethod
     def of(
         cls, sources: Any = None, years: Any = None, year_min: int | None = None,

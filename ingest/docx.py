@@ -30,28 +30,20 @@ def read_docx(path: Path, data: bytes, options: LoadOptions) -> ReadResult:
                                  "pip install python-docx") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except Exception as exc:  # a broken zip, or python-docx's own package errors
+        if not isinstance(exc, zipfile.BadZipFile | KeyError | ValueError) and not type(
+            exc
+        ).__module__.startswith("docx"):
+            raise
         raise UnreadableDocument(
             path, f"not a readable Word (.docx) file ({type(exc).__name__}: {exc})",
             "open it in Word or LibreOffice and save it again as .docx",
         ) from exc
-    except Exception as exc:  # python-docx's own package errors (PackageNotFoundError, ...)
-        if type(exc).__module__.startswith("docx"):
-            raise UnreadableDocument(
-                path, f"not a readable Word (.docx) file ({exc})",
-                "open it in Word or LibreOffice and save it again as .docx",
-            ) from exc
-        raise
-    blocks: list[str] = []
-    warnings: list[str] = []
-    for item in document.iter_inner_content():
-        if hasattr(item, "rows"):
-            blocks.append(_table(item))
-        else:
-            line = _paragraph(item)
-            if line:
-                blocks.append(line)
-    return (Page(None, "\n\n".join(b for b in blocks if b)),), tuple(warnings)
+    blocks = [
+        _table(item) if hasattr(item, "rows") else _paragraph(item)
+        for item in document.iter_inner_content()
+    ]
+    return (Page(None, "\n\n".join(b for b in blocks if b)),), ()
 
 
 def _paragraph(paragraph: Any) -> str:

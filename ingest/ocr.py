@@ -63,24 +63,20 @@ def ocr_page(page: Any, language: str = "eng") -> OcrText | None:
 
 def _from_tsv(tsv: str) -> tuple[str, list[float]]:
     """Lines of words (paragraphs apart) and each word's confidence, from Tesseract's TSV."""
-    lines: dict[tuple[str, str, str], list[str]] = {}
-    paragraphs: list[tuple[str, str]] = []
+    paragraphs: dict[tuple[str, str], dict[str, list[str]]] = {}  # (block, par) -> line -> words
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
             continue
         block, paragraph, line = cells[2], cells[3], cells[4]
-        lines.setdefault((block, paragraph, line), []).append(cells[11])
-        if (block, paragraph) not in paragraphs:
-            paragraphs.append((block, paragraph))
+        paragraphs.setdefault((block, paragraph), {}).setdefault(line, []).append(cells[11])
         try:
             if float(cells[10]) >= 0:
                 confidences.append(float(cells[10]))
         except ValueError:
             pass
-    out = []
-    for key in paragraphs:
-        out.append("\n".join(" ".join(words) for (b, p, _), words in lines.items()
-                             if (b, p) == key))
-    return "\n\n".join(out), confidences
+    text = "\n\n".join(
+        "\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()
+    )
+    return text, confidences

@@ -17,24 +17,23 @@ from ingest.records import LoadOptions, Page, ReadResult
 
 def read_pdf(path: Path, data: bytes, options: LoadOptions) -> ReadResult:
     """Pages of a PDF, 1-based, with a warning for each page whose text could not be read."""
-    # pypdf is imported here so that text-only work never pays for it.
-    from pypdf import PdfReader
-
     if not data.lstrip().startswith(b"%PDF-"):
         raise UnreadableDocument(path, "not a PDF file (no %PDF- header)", "check the file")
     # What pypdf logs while it opens the file becomes a warning naming the file, instead of
     # an anonymous line on stderr.
     with _PypdfLog() as opening:
-        reader, page_count = _open(path, data, options, PdfReader)
+        reader, page_count = _open(path, data, options)
     warnings: list[str] = [f"{path.name}: {message}" for message in dict.fromkeys(opening.errors)]
     return _read_pages(path, reader, page_count, warnings, options)
 
 
-def _open(path: Path, data: bytes, options: LoadOptions, pdf_reader: type) -> tuple[object, int]:
+def _open(path: Path, data: bytes, options: LoadOptions) -> tuple[object, int]:
+    # pypdf is imported here so that text-only work never pays for it.
+    from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     try:
-        reader = pdf_reader(io.BytesIO(data))
+        reader = PdfReader(io.BytesIO(data))
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise UnreadableDocument(
             path, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})", "re-export the PDF"
@@ -61,32 +60,15 @@ def _open(path: Path, data: bytes, options: LoadOptions, pdf_reader: type) -> tu
 def _read_pages(
     path: Path, reader: object, page_count: int, warnings: list[str], options: LoadOptions
 ) -> ReadResult:
-    from pypdf.errors import PyPdfError
-
     pages: list[Page] = []
     failed = 0
     for index in range(page_count):
         number = index + 1
-        try:
-            with _PypdfLog() as log:
-                text = reader.pages[index].extract_text() or ""  # type: ignore[attr-defined]
-            if not text.strip() and log.errors:
-                # pypdf logs (does not raise) for a broken content stream and returns no text
-                failed += 1
-                warnings.append(
-                    f"{path.name}, page {number}: text extraction failed ({log.errors[0]}); "
-                    "page skipped"
-                )
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                RecursionError, ZeroDivisionError) as exc:
-            # One broken page must not cost the whole document: report it and go on.
+        text = _page_text(path, reader, index, warnings)
+        if text is None:
             failed += 1
-            warnings.append(
-                f"{path.name}, page {number}: text extraction failed "
-                f"({type(exc).__name__}: {exc}); page skipped"
-            )
             text = ""
-        if not text.strip() and not failed_here(warnings, number):
+        elif not text.strip():  # no text layer: a scanned page, read by OCR
             if options.on_ocr is not None:
                 options.on_ocr(number, page_count)
             text = _ocr(path, reader, index, warnings)
@@ -98,17 +80,37 @@ def _read_pages(
     return tuple(pages), tuple(warnings)
 
 
-def failed_here(warnings: list[str], number: int) -> bool:
-    return bool(warnings) and f"page {number}: text extraction failed" in warnings[-1]
+def _page_text(path: Path, reader: object, index: int, warnings: list[str]) -> str | None:
+    """The text layer of one page, or None (with a warning) when extraction failed."""
+    from pypdf.errors import PyPdfError
+
+    number = index + 1
+    try:
+        with _PypdfLog() as log:
+            text = reader.pages[index].extract_text() or ""  # type: ignore[attr-defined]
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, ZeroDivisionError) as exc:
+        # One broken page must not cost the whole document: report it and go on.
+        warnings.append(
+            f"{path.name}, page {number}: text extraction failed "
+            f"({type(exc).__name__}: {exc}); page skipped"
+        )
+        return None
+    if not text.strip() and log.errors:
+        # pypdf logs (does not raise) for a broken content stream and returns no text
+        warnings.append(
+            f"{path.name}, page {number}: text extraction failed ({log.errors[0]}); "
+            "page skipped"
+        )
+        return None
+    return text
 
 
 def _ocr(path: Path, reader: object, index: int, warnings: list[str]) -> str:
     """The page's text by OCR (with a warning saying so and how sure it is), or "" when the
     page has no image or Tesseract is missing (the caller's error then says to install it)."""
-    from ingest.ocr import ocr_page, tesseract
+    from ingest.ocr import ocr_page
 
-    if tesseract() is None:
-        return ""
     try:
         with _PypdfLog():
             result = ocr_page(reader.pages[index])  # type: ignore[attr-defined]

@@ -30,16 +30,21 @@ from vectorstore.errors import EmbeddingModelError
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
-def cpu_has_amx_bf16() -> bool:
-    """True when /proc/cpuinfo lists the AMX bf16 unit (Linux; False elsewhere)."""
+def cpu_flags() -> list[str]:
+    """The CPU feature flags /proc/cpuinfo lists (Linux; empty elsewhere)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
     except OSError:
-        return False
+        return []
     for line in text.splitlines():
         if line.startswith("flags"):
-            return "amx_bf16" in line.split()
-    return False
+            return line.split(":", 1)[-1].split()
+    return []
+
+
+def cpu_has_amx_bf16() -> bool:
+    """True when /proc/cpuinfo lists the AMX bf16 unit (Linux; False elsewhere)."""
+    return "amx_bf16" in cpu_flags()
 
 
 def resolve_precision(precision: str) -> str:

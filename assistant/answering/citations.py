@@ -135,13 +135,12 @@ class CitationChecker:
             return Support(True, 1.0, _best_overlap(unit_text, passage, entry.spans))
         stated = numbers(unit_text)
         terms = set(content_terms(unit_text))
-        missing = sorted(stated - numbers(passage.text) - numbers(
-            f"{passage.title} {passage.section} {passage.year or ''}"
-        ))
+        context = numbers(f"{passage.title} {passage.section} {passage.year or ''}")
+        missing = sorted(stated - numbers(passage.text) - context)
         if missing:
             return Support(False, 0.0, 0, f"states {', '.join(missing)}, which the passage "
                            "does not contain")
-        stray = self._stray_numbers(stated, terms, passage, entry)
+        stray = self._stray_numbers(stated - context, terms, passage, entry)
         if stray:
             return Support(False, 0.0, 0, f"states {', '.join(stray)}, which the passage gives "
                            "only in sentences about something else")
@@ -166,23 +165,15 @@ class CitationChecker:
     def _stray_numbers(
         stated: set[str], terms: set[str], passage: Passage, entry: PassageSentences
     ) -> list[str]:
-        """The figures of a unit that its passage states only in sentences sharing none of the
-        unit's words ("55 staff interviewed" against "profiles for 55 countries"). Figures of
-        the passage's title, section or year need no sentence."""
-        context = numbers(f"{passage.title} {passage.section} {passage.year or ''}")
-        terms = {t for t in terms if not any(c.isdigit() for c in t)}
-        stray = []
-        for number in sorted(stated - context):
-            grounded = False
-            for (start, end), sentence_terms in zip(entry.spans, entry.terms, strict=True):
-                if number in numbers(passage.text[start:end]) and (
-                    not terms or terms & sentence_terms
-                ):
-                    grounded = True
-                    break
-            if not grounded:
-                stray.append(number)
-        return stray
+        """The figures of a unit (those not in the passage's title, section or year) that its
+        passage states only in sentences sharing none of the unit's words ("55 staff
+        interviewed" against "profiles for 55 countries")."""
+        words = {t for t in terms if not any(c.isdigit() for c in t)}
+        grounded: set[str] = set()
+        for (start, end), sentence_terms in zip(entry.spans, entry.terms, strict=True):
+            if not words or words & sentence_terms:
+                grounded |= numbers(passage.text[start:end])
+        return sorted(stated - grounded)
 
     def check(self, draft: str, passages: Sequence[Passage]) -> CheckedAnswer:
         units = parse_units(draft)

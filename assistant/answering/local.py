@@ -158,20 +158,17 @@ class LocalAnswerer(PromptedAnswerer):
         its number so a ``[n]`` the model writes still points at it)."""
         if evidence is None or not evidence.sentences:
             return fence_passages(passages[:3])
-        chosen: dict[int, set[int]] = {}
+        chosen: dict[int, dict[int, str]] = {}  # passage index -> sentence number -> text
         for sentence in evidence.sentences:
             if len(chosen) >= PROMPT_PASSAGES and sentence.passage not in chosen:
                 continue
-            chosen.setdefault(sentence.passage, set()).add(sentence.sentence)
+            chosen.setdefault(sentence.passage, {})[sentence.sentence] = sentence.text
             if sum(len(s) for s in chosen.values()) >= PROMPT_SENTENCES:
                 break
-        by_index: dict[int, dict[int, str]] = {}
-        for s in evidence.sentences:
-            by_index.setdefault(s.passage, {})[s.sentence] = s.text
-        blocks = []
-        for index in sorted(chosen):
-            text = " ".join(by_index[index][n] for n in sorted(chosen[index]))
-            blocks.append((index, text))
+        blocks = [
+            (index, " ".join(text for _, text in sorted(chosen[index].items())))
+            for index in sorted(chosen)
+        ]
         return fence_passages(
             [replace(passages[i], text=text) for i, text in blocks],
             numbers=[i + 1 for i, _ in blocks],

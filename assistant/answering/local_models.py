@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,7 +218,6 @@ def remove(name: str, folder: Path | None = None) -> bool:
     return found
 
 
-
 #: The llama-cpp-python release the local mode is built and tested with.
 LLAMA_CPP_VERSION = "0.3.36"
 #: ggml's AMX int8 kernels crashed (SIGSEGV in ggml_backend_amx_mul_mat) on a Xeon with AMX
@@ -230,13 +230,9 @@ LLAMA_CMAKE_ARGS = " ".join(
 def runtime_wheels() -> Path:
     """Where the built runtime wheel is kept: one per runtime version and CPU (the build
     targets the CPU it runs on, so a wheel built elsewhere is not reused)."""
-    try:
-        flags = next(
-            line for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines()
-            if line.startswith("flags")
-        )
-    except (OSError, StopIteration):
-        flags = ""
+    from vectorstore.bert import cpu_flags
+
+    flags = " ".join(cpu_flags())
     tag = hashlib.sha256(f"{flags}|{os.uname().machine}|{LLAMA_CMAKE_ARGS}".encode()).hexdigest()
     return models_dir().parent / "wheels" / f"llama-cpp-python-{LLAMA_CPP_VERSION}-{tag[:12]}"
 
@@ -275,13 +271,13 @@ def _build_wheel(folder: Path, progress: Progress) -> Path:
                    "--no-binary", "llama-cpp-python", "-v", "-w", tmp,
                    f"llama-cpp-python=={LLAMA_CPP_VERSION}"]
         env = {**os.environ, "CMAKE_ARGS": LLAMA_CMAKE_ARGS}
-        tail: list[str] = []
+        tail: deque[str] = deque(maxlen=30)  # the last lines, for the error message
         shown = -1
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env=env) as build:
             assert build.stdout is not None
             for line in build.stdout:
-                tail = (tail + [line.rstrip()])[-30:]
+                tail.append(line.rstrip())
                 step = re.match(r"\s*\[(\d+)/(\d+)\]", line)
                 if step:
                     done = int(step.group(1)) * 10 // int(step.group(2))

@@ -194,6 +194,7 @@ def compute_metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
     unanswerable = [r for r in results if not r.answerable]
     with_sources = [r for r in answerable if r.hit is not None]
     cited = [r for r in answerable if not r.refused]
+    first_tokens = [r.first_token_ms for r in results if r.first_token_ms is not None]
     by_type: dict[str, dict[str, Any]] = {}
     for r in results:
         entry = by_type.setdefault(r.type, {"questions": 0, "passed": 0})
@@ -231,10 +232,8 @@ def compute_metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "retrieve_ms_p95": _quantile([r.retrieve_ms for r in results], 0.95),
         "answer_ms_p50": _quantile([r.answer_ms for r in results], 0.5),
         "answer_ms_p95": _quantile([r.answer_ms for r in results], 0.95),
-        "first_token_ms_p50": _quantile(
-            [r.first_token_ms for r in results if r.first_token_ms is not None], 0.5),
-        "first_token_ms_p95": _quantile(
-            [r.first_token_ms for r in results if r.first_token_ms is not None], 0.95),
+        "first_token_ms_p50": _quantile(first_tokens, 0.5),
+        "first_token_ms_p95": _quantile(first_tokens, 0.95),
         "answer_ms_mean": round(statistics.fmean(r.answer_ms for r in results), 1)
         if results else None,
         "by_type": dict(sorted(by_type.items())),

@@ -80,14 +80,11 @@ def _error(status: int, message: str, code: str | None = None,
 
 
 #: The HTTP status and code each branch of the error tree is answered with.
-STATUS_OF_ERROR: dict[type[Exception], int] = {
-    QueryError: 400, ConfigError: 400, EvalSetError: 400, DocumentNotFound: 404,
-    LLMError: 502, ModelBusy: 503, StoreError: 503,
-}
-_CODE_OF_ERROR: dict[type[Exception], str] = {
-    QueryError: "invalid_request", ConfigError: "invalid_setting", EvalSetError: "invalid_request",
-    DocumentNotFound: "not_found", LLMError: "model_failed", ModelBusy: "model_busy",
-    StoreError: "index_unavailable",
+ERROR_RESPONSES: dict[type[Exception], tuple[int, str]] = {
+    QueryError: (400, "invalid_request"), ConfigError: (400, "invalid_setting"),
+    EvalSetError: (400, "invalid_request"), DocumentNotFound: (404, "not_found"),
+    LLMError: (502, "model_failed"), ModelBusy: (503, "model_busy"),
+    StoreError: (503, "index_unavailable"),
 }
 _CODE_OF_STATUS = {
     400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
@@ -96,26 +93,17 @@ _CODE_OF_STATUS = {
 }
 
 
-def code_of(exc: Exception) -> str:
+def response_of(exc: Exception) -> tuple[int, str]:
+    """The status and code for an error of the tree (its nearest registered branch)."""
     for kind in type(exc).__mro__:
-        if kind in _CODE_OF_ERROR:
-            return _CODE_OF_ERROR[kind]
-    return "internal_error"
+        if kind in ERROR_RESPONSES:
+            return ERROR_RESPONSES[kind]
+    return 500, "internal_error"
 
 
-def status_of(exc: Exception) -> int:
-    """The status for an error of the tree (its nearest registered branch)."""
-    for kind in type(exc).__mro__:
-        if kind in STATUS_OF_ERROR:
-            return STATUS_OF_ERROR[kind]
-    return 500
-
-
-def _handler(status: int) -> Any:
-    async def handle(_: Request, exc: Exception) -> JSONResponse:
-        return _error(status, str(exc), code_of(exc))
-
-    return handle
+async def _tree_error(_: Request, exc: Exception) -> JSONResponse:
+    status, code = response_of(exc)
+    return _error(status, str(exc), code)
 
 
 def create_api(service: Service) -> FastAPI:
@@ -127,8 +115,8 @@ def create_api(service: Service) -> FastAPI:
     )
     ask_in = ask_model(answer_modes(service.settings, service.assistant.answers.chat_model))
 
-    for error, status in STATUS_OF_ERROR.items():
-        api.add_exception_handler(error, _handler(status))
+    for error in ERROR_RESPONSES:
+        api.add_exception_handler(error, _tree_error)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -176,8 +164,8 @@ def create_api(service: Service) -> FastAPI:
                 for event in _chain(first, events):
                     yield _sse(event.kind, _event_data(event))
             except AssistantError as exc:
-                yield _sse("error", {"error": str(exc), "code": code_of(exc),
-                                     "status": status_of(exc)})
+                status, code = response_of(exc)
+                yield _sse("error", {"error": str(exc), "code": code, "status": status})
 
         return StreamingResponse(sse(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
@@ -255,7 +243,8 @@ def create_api(service: Service) -> FastAPI:
         try:
             return service.status()
         except StoreError as exc:
-            return _error(503, str(exc), code_of(exc))
+            status, code = response_of(exc)
+            return _error(status, str(exc), code)
 
     return api
 

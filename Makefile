@@ -13,7 +13,7 @@ run: install
 # The pytest run includes the question-set gate (tests/assistant/evaluation/test_eval_gate.py)
 # and end-to-end tests of the local mode with the real 0.5B model.
 test: install browser ocr local-runtime
-	$(VENV)/bin/assistant models fetch qwen2.5-coder-0.5b
+	$(VENV)/bin/assistant models fetch qwen2.5-coder-0.5b multilingual-e5-small
 	$(PY) -m pytest
 
 # The local answer mode (--mode local): llama-cpp-python, built once per machine and CPU and

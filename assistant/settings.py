@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from assistant.errors import ConfigError
 from assistant.records import K_MAX
@@ -20,6 +20,13 @@ ENV_PREFIX = "ASSISTANT_"
 #: --calibrate` fitted on eval_questions/reports.yaml.
 REFUSAL_THRESHOLD = 0.47
 REFUSAL_THRESHOLD_SET = "reports.yaml sha256:17acf03ed96781ec"
+#: The refusal threshold calibrated for each embedding model (answerability mixes cosine
+#: similarities, whose scale is the model's), and the set it was fitted on
+#: (`assistant eval reports.yaml --calibrate` with that model).
+CALIBRATED_THRESHOLDS = {
+    "all-MiniLM-L6-v2": (REFUSAL_THRESHOLD, REFUSAL_THRESHOLD_SET),
+    "multilingual-e5-small": (0.5702, "reports.yaml sha256:17acf03ed96781ec"),
+}
 _ENV_FIELDS = {
     "INDEX_DIR": "index_dir",
     "REPORTS_DIR": "reports_dir",
@@ -167,6 +174,20 @@ class Settings(BaseModel):
         REFUSAL_THRESHOLD_SET, description="the question set the refusal threshold was "
         "calibrated on (its file name and sha256), written by `assistant eval --calibrate`"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _threshold_of_model(cls, data: Any) -> Any:
+        """Without a configured refusal threshold, the one calibrated for the embedding model."""
+        if not isinstance(data, dict) or data.get("refusal_threshold") is not None:
+            return data
+        model = str(data.get("embedding_model") or cls.model_fields["embedding_model"].default)
+        calibrated = CALIBRATED_THRESHOLDS.get(model.removeprefix("intfloat/").removeprefix(
+            "sentence-transformers/"))
+        if calibrated is None:
+            return data
+        return {**data, "refusal_threshold": calibrated[0],
+                "refusal_threshold_set": data.get("refusal_threshold_set") or calibrated[1]}
 
     @classmethod
     def load(

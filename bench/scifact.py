@@ -106,6 +106,7 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--limit-docs", type=int, help="ingest only judged docs + N others")
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
+    parser.add_argument("--model", help="embedding model (default: the product's default)")
     parser.add_argument("--embedder", default="native", choices=["native", "onnx-int8"],
                         help="onnx-int8: the candidate in bench/onnx_int8.py")
     args = parser.parse_args()
@@ -123,7 +124,9 @@ def main() -> int:
 
             embedder = OnnxInt8Embedder(settings.index_dir)
         else:
-            embedder = make_embedder(precision=args.precision)
+            embedder = make_embedder(
+                model=args.model or settings.embedding_model, precision=args.precision
+            )
         started = time.perf_counter()
         with Assistant(settings, embedder=embedder) as assistant:
             report = assistant.ingest([folder])
@@ -138,7 +141,7 @@ def main() -> int:
     rows, best = tune(rankings, splits, doc_of)
     lines = report_lines(rows, best, rankings, splits, doc_of, ingest_s, len(doc_of),
                          len(corpus), embedder, args)
-    default = args.embedder == "native" and args.precision == "auto"
+    default = args.embedder == "native" and args.precision == "auto" and not args.model
     publish(MARK, lines, args.write and default and not args.limit_docs)
     return 0
 

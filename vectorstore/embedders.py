@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vectorstore.bert import PRECISIONS, BertEmbedder, is_mean_pooled_bert, resolve_precision
+from vectorstore.e5 import E5_NAMES
 from vectorstore.embedder import DEFAULT_MODEL, LocalModelEmbedder, local_model_path
 from vectorstore.errors import EmbeddingModelError
 from vectorstore.sentence_transformer import SentenceTransformerEmbedder
@@ -69,6 +70,8 @@ def make_embedder(
     resolve_precision(precision)
     if backend != AUTO:
         return EMBEDDERS[backend].build(model, precision)
+    if model in E5_NAMES:  # our own BERT pass serves it; unfetched, it says how to fetch
+        return EMBEDDERS["native"].build(model, precision)
     try:
         path = local_model_path(model)
     except EmbeddingModelError:  # the package is missing: the embedder says so when used

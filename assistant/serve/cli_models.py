@@ -1,8 +1,10 @@
-"""``assistant models``: the GGUF models of the local answer mode (list, fetch, remove)."""
+"""``assistant models``: the GGUF models of the local answer mode and the optional
+multilingual-e5-small embedding model (list, fetch, remove)."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from assistant.answering.local_models import (
@@ -16,6 +18,7 @@ from assistant.answering.local_models import (
 from assistant.errors import ConfigError
 from assistant.serve.cli import EXIT_FAILED, EXIT_OK
 from assistant.settings import Settings
+from vectorstore.e5 import E5_MODEL, E5_WHEEL, e5_path, e5_ready, fetch_e5
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,19 +48,32 @@ def run_models(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{settings.local_model}  (configured file)")
         why = missing_reason(settings.local_model, settings.models_dir)
         print(f"local mode: {'ready' if why is None else why}")
+        chosen = "  (configured)" if settings.embedding_model == E5_MODEL else ""
+        print(f"{E5_MODEL}{chosen}\n    embedding model, 4-bit weights from "
+              f"{E5_WHEEL.package}=={E5_WHEEL.version} (MIT); "
+              f"{'fetched' if e5_ready(settings.models_dir) else 'not fetched'}: "
+              f"{e5_path(settings.models_dir)}")
         return EXIT_OK
     for name in names:
-        if name not in PINNED:
+        if name not in PINNED and name != E5_MODEL:
             raise ConfigError(
-                f"{name!r} is not a pinned model; the pinned ones are " + ", ".join(PINNED)
+                f"{name!r} is not a pinned model; the pinned ones are "
+                + ", ".join([*PINNED, E5_MODEL])
             )
+    say = lambda line: print(line, flush=True)  # noqa: E731
     if args.action == "fetch":
         for name in names:
-            fetch(name, settings.models_dir, progress=lambda line: print(line, flush=True))
+            if name == E5_MODEL:
+                fetch_e5(settings.models_dir, progress=say)
+            else:
+                fetch(name, settings.models_dir, progress=say)
         return EXIT_OK
     failed = 0
     for name in names:
-        if remove(name, settings.models_dir):
+        if name == E5_MODEL and e5_ready(settings.models_dir):
+            shutil.rmtree(e5_path(settings.models_dir))
+            print(f"removed {name}")
+        elif name != E5_MODEL and remove(name, settings.models_dir):
             print(f"removed {name}")
         else:
             print(f"{name} was not fetched", file=sys.stderr)

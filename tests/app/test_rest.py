@@ -32,6 +32,20 @@ def test_health_and_documents(app_server):
     }
 
 
+def test_api_docs_load_their_files_from_this_server(app_server):
+    """/docs and /redoc name no other host; the files they load are served here (the
+    browser test checks that they render with the network cut)."""
+    url = app_server["url"].rstrip("/")
+    for page in ("/docs", "/redoc"):
+        html = httpx.get(url + page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith("/docs-assets/") for s in sources), sources
+        for source in sources:
+            assert httpx.get(url + source).status_code == 200, source
+    script = httpx.get(url + "/docs-assets/redoc.standalone.js").text
+    assert "cdn.redoc.ly" not in script  # ReDoc's logo would come from its CDN
+
+
 def test_ask_returns_the_answer_record(app_server):
     r = httpx.post(f"{app_server['url']}/api/ask", json={"question": LMPP}, timeout=60)
     assert r.status_code == 200

@@ -47,7 +47,9 @@ def answer_html(answer: Answer, turn: int) -> str:
 
         text = _MARKER.sub(link, escape_markdown_html(answer.answer))
         items = "".join(_citation_item(c, turn) for c in answer.citations)
-        fold = _fold(turn, f"Sources ({len(answer.citations)})", items, "sources")
+        reports = dict.fromkeys(f"{c.title} ({c.year or 'n.d.'})" for c in answer.citations)
+        fold = _fold(turn, f"Sources ({len(answer.citations)})", items, "sources",
+                     "; ".join(reports))
         return f"{text}\n\n{_foot(fold)}"
     lead = answer.answer.split(f"\n\n{CLOSEST_HEADING}")[0]
     closest = closest_passages(answer.passages)
@@ -61,10 +63,12 @@ def _foot(body: str) -> str:
     return f'<div class="answer-foot">{body}</div>'
 
 
-def _fold(turn: int, summary: str, items: str, kind: str) -> str:
+def _fold(turn: int, summary: str, items: str, kind: str, reports: str = "") -> str:
+    named = f' <span class="src-reports">· {escape(reports)}</span>' if reports else ""
     return (
         f'<details class="answer-sources {kind}" id="a{turn}-sources">'
-        f"<summary>{escape(summary)}</summary><ol class=\"src-list\">{items}</ol></details>"
+        f"<summary>{escape(summary)}{named}</summary>"
+        f'<ol class="src-list">{items}</ol></details>'
     )
 
 
@@ -154,7 +158,10 @@ PAGE_JS = """
     if (fold) fold.open = true;
     fold && fold.querySelectorAll('.cited').forEach((el) => el.classList.remove('cited'));
     target.classList.add('cited');
-    target.scrollIntoView({block: 'nearest'});
+    const log = target.closest('[role="log"]');
+    if (!log) return target.scrollIntoView({block: 'start'});
+    const top = target.getBoundingClientRect().top - log.getBoundingClientRect().top;
+    if (top < 0 || top + 40 > log.clientHeight) log.scrollTop += top - 12;
   };
   document.addEventListener('click', (event) => {
     const link = event.target.closest && event.target.closest('a.cite');
@@ -209,8 +216,12 @@ details.answer-sources > summary { cursor: pointer; font-weight: 600; font-size:
 .src-text { font-size: 0.86em; }
 .src-text mark { background: #fff3b0; padding: 0 1px; }
 .src-file { color: #666; font-size: 0.9em; }
-a.cite { text-decoration: none; font-weight: 600; padding: 0 1px; border-radius: 3px; }
-a.cite:hover { background: #e3ecfb; }
+#chat a.cite { text-decoration: none; font-weight: 600; padding: 0 2px; border-radius: 3px;
+  color: #1d4f9a; background: #eef4ff; }
+#chat a.cite:hover { background: #cfe0fa; }
+details.answer-sources > summary { white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.src-reports { font-weight: 400; color: #666; }
 #above-input { justify-content: space-between; align-items: center; flex-wrap: nowrap;
   gap: 8px; }
 #filter-chip { flex: 0 1 auto; min-width: 0; max-width: 75%; border-radius: 999px;
@@ -219,4 +230,9 @@ a.cite:hover { background: #e3ecfb; }
 #new-conversation { flex: 0 0 auto; margin-left: auto; width: auto; min-width: 0; }
 #feedback-box { border: 1px solid #e0a800; }
 #status-line p { margin: 0; color: #444; }
+#chat .message-row.panel { padding: 14px 16px 10px; }
+@media (max-width: 640px) {
+  #chat .message-row.panel { padding: 8px 8px 6px; }
+  #page-title h2 { font-size: 1.2em; margin: 0; }
+}
 """

@@ -36,7 +36,8 @@ def test_markers_link_to_this_answers_own_passages():
     assert '<a class="cite" href="#a3-s1">[1]</a>' in html
     assert '<a class="cite" href="#a3-s2">[2]</a>' in html
     assert "See [7]" in html  # a number with no source stays text
-    assert '<li class="src" id="a3-s2">' in html and "<summary>Sources (2)</summary>" in html
+    assert '<li class="src" id="a3-s2">' in html and "<summary>Sources (2) <span" in html
+    assert "· LMPP &lt;b&gt;evaluation&lt;/b&gt; (2009)</span>" in html  # each report once
     assert "<mark>were spent.</mark>" in html and "p. 4" in html and "Donors" in html
 
 

@@ -58,24 +58,32 @@ def build_ui(service: Service) -> Any:
     settings = service.settings
     modes = answer_modes(settings, service.assistant.answers.chat_model)
 
-    def page_state(chosen: list[str], y0: Any, y1: Any, bounds: list[int] | None) -> tuple:
-        """Status line, report choices and year range read from the index now (on load and
-        after every upload); a range that covered every year still does."""
+    def read_state(chosen: list[str], y0: Any, y1: Any, bounds: list[int] | None) -> dict:
+        """Status line, report choices and year range read from the index now; a choice of
+        reports keeps what still exists, and a range that covered every year still does."""
         records = service.assistant.documents()
         span = year_span(records)
         years = list(range(span[0], span[1] + 1)) if span else []
         sources = {r.source for r in records}
-        kept = [s for s in (chosen or []) if s in sources]
         full = not bounds or (y0 in (None, bounds[0]) and y1 in (None, bounds[-1]))
-        low = years[0] if years and (full or y0 not in years) else y0
-        high = years[-1] if years and (full or y1 not in years) else y1
+        return {
+            "status": status_markdown(records),
+            "choices": [(f"{r.title} ({r.year or 'n.d.'})", r.source) for r in records],
+            "chosen": [s for s in (chosen or []) if s in sources],
+            "years": years,
+            "low": (years[0] if full or y0 not in years else y0) if years else None,
+            "high": (years[-1] if full or y1 not in years else y1) if years else None,
+        }
+
+    def page_state(chosen: list[str], y0: Any, y1: Any, bounds: list[int] | None) -> tuple:
+        """The page's live parts (on load and after every upload), as Gradio updates."""
+        now = read_state(chosen, y0, y1, bounds)
         return (
-            status_markdown(records),
-            gr.update(choices=[(f"{r.title} ({r.year or 'n.d.'})", r.source) for r in records],
-                      value=kept),
-            gr.update(choices=years, value=low if years else None),
-            gr.update(choices=years, value=high if years else None),
-            years,
+            now["status"],
+            gr.update(choices=now["choices"], value=now["chosen"]),
+            gr.update(choices=now["years"], value=now["low"]),
+            gr.update(choices=now["years"], value=now["high"]),
+            now["years"],
         )
 
     def active_filter(chosen: list[str], y0: Any, y1: Any, bounds: list[int]) -> Filters:
@@ -97,9 +105,12 @@ def build_ui(service: Service) -> Any:
 
     with gr.Blocks(title="Evaluation-report assistant", analytics_enabled=False) as demo:
         gr.Markdown("## Evaluation-report assistant", elem_id="page-title")
-        status = gr.Markdown("Reading the index…", elem_id="status-line")
+        # What the index holds when the app starts (API clients validate against it); every
+        # page load reads it again.
+        start = read_state([], None, None, None)
+        status = gr.Markdown(start["status"], elem_id="status-line")
         answers = gr.State({})  # chatbot message index -> answer record (for feedback)
-        bounds = gr.State([])  # the years the reports cover, low to high
+        bounds = gr.State(start["years"])  # the years the reports cover, low to high
         disliked = gr.State(None)  # the message a thumbs-down is waiting for a comment on
         chat = gr.Chatbot(
             show_label=False, height="58vh", min_height=340, elem_id="chat",
@@ -128,13 +139,13 @@ def build_ui(service: Service) -> Any:
         )
         with gr.Row(elem_id="filter-row", equal_height=True):
             reports = gr.Dropdown(
-                [], multiselect=True, label="Reports (all when none chosen)",
-                elem_id="report-filter", scale=4, min_width=240,
+                start["choices"], value=[], multiselect=True, scale=4, min_width=240,
+                label="Reports (all when none chosen)", elem_id="report-filter",
             )
-            year_min = gr.Dropdown([], label="From year", elem_id="year-min", scale=1,
-                                   min_width=110)
-            year_max = gr.Dropdown([], label="To year", elem_id="year-max", scale=1,
-                                   min_width=110)
+            year_min = gr.Dropdown(start["years"], value=start["low"], label="From year",
+                                   elem_id="year-min", scale=1, min_width=110)
+            year_max = gr.Dropdown(start["years"], value=start["high"], label="To year",
+                                   elem_id="year-max", scale=1, min_width=110)
         with gr.Accordion("Advanced", open=False, elem_id="advanced"):
             top_k = gr.Slider(1, 20, value=settings.answer_passages, step=1,
                               label="Passages to read per answer", elem_id="top-k")
@@ -208,6 +219,12 @@ def build_ui(service: Service) -> Any:
         chat.example_select(example, None, question, api_visibility="private").then(
             respond, inputs, [chat, answers, question], api_visibility="private"
         )
+
+        # One range: moving one end past the other takes the other along.
+        year_min.input(lambda y0, y1: gr.update(value=y0) if y0 and y1 and y0 > y1
+                       else gr.skip(), [year_min, year_max], year_max, api_visibility="private")
+        year_max.input(lambda y0, y1: gr.update(value=y1) if y0 and y1 and y1 < y0
+                       else gr.skip(), [year_min, year_max], year_min, api_visibility="private")
 
         filter_io = [reports, year_min, year_max, bounds]
         for control in (reports, year_min, year_max):

@@ -349,6 +349,30 @@ def test_a_filter_shows_a_chip_and_restricts_the_sources(browser_page, no_consol
     assert page.locator("#report-filter .token").count() == 0
 
 
+def choose_year(page, end: str, year: int) -> None:
+    page.locator(f"#year-{end} input").click()
+    page.locator(f"#year-{end} [role=option]", has_text=str(year)).first.click()
+
+
+def test_one_year_range_whose_ends_do_not_cross(browser_page, no_console_errors):
+    page = browser_page
+    chip = page.locator("#filter-chip")
+    choose_year(page, "min", 2019)
+    page.wait_for_function("document.querySelector('#filter-chip')?.innerText.includes('2019')")
+    assert "2019–" in chip.inner_text()
+    choose_year(page, "max", 2013)  # before the start: the start moves back with it
+    page.wait_for_function("document.querySelector('#year-min input').value === '2013'")
+    page.wait_for_function("document.querySelector('#filter-chip')?.innerText"
+                           ".includes('2013–2013')")
+    ask(page, "What did the evaluation recommend on labour migration statistics?")
+    heads = sources_of(bot(page))
+    assert heads and all("(2013)" in h for h in heads)
+    chip.click()
+    chip.wait_for(state="hidden")
+    low, high = (page.locator(f"#year-{end} input").input_value() for end in ("min", "max"))
+    assert int(low) < 2013 < int(high)
+
+
 def upload(page, path: Path) -> str:
     if not page.locator("#upload-button").is_visible():  # open the accordion once
         page.locator("#upload-panel").get_by_text("Add reports").click()

@@ -39,13 +39,13 @@ def main() -> int:
         "Headless Debian chromium drives the page (Playwright), with the app serving the default "
         f"corpus on 127.0.0.1. {len(runs)} questions in extractive mode, each timed in the page "
         "from the Enter keydown to the first text of the new answer (the \"Reading 8 "
-        "passages…\" line the stream sends once retrieval is done) and to the sources panel "
-        "being filled (the full answer, including Gradio's queue and rendering).",
+        "passages…\" line the stream sends once retrieval is done) and to the finished answer "
+        "with its sources under it (including Gradio's queue and rendering).",
         "",
         f"| measure (median of {len(runs)}) | value |",
         "|---|---|",
         f"| Enter → first streamed text | {timings['first_ms_median']:.0f} ms |",
-        f"| Enter → full answer with sources panel | {timings['full_ms_median']:.0f} ms |",
+        f"| Enter → full answer with its sources | {timings['full_ms_median']:.0f} ms |",
         MARK,
     ]
     publish(MARK, lines, args.write)

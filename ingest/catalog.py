@@ -14,7 +14,10 @@ from ingest.records import DocumentMeta, Section
 CATALOG_FILES = ("catalog.yaml", "catalog.yml")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
-__all__ = ["CATALOG_FILES", "CatalogError", "infer_meta", "read_catalog"]
+__all__ = [
+    "CATALOG_FILES", "CatalogError", "first_page_title", "infer_meta", "is_title_heading",
+    "meaningful_metadata_title", "read_catalog",
+]
 
 
 def read_catalog(folder: Path) -> dict[str, DocumentMeta]:
@@ -51,19 +54,74 @@ def _parse(path: Path) -> dict[str, DocumentMeta]:
     return catalog
 
 
-def infer_meta(source: str, sections: tuple[Section, ...]) -> DocumentMeta:
-    """Title from the first heading (else the first line), year from the file name (else the
-    first year in the opening text)."""
-    title = ""
-    for section in sections:
-        if section.path:
-            title = section.path[0]
-            break
-    if not title and sections and sections[0].paragraphs:
-        title = sections[0].paragraphs[0].text.split("\n")[0][:120]
-    title = title or Path(source).stem.replace("-", " ").replace("_", " ")
+def infer_meta(
+    source: str, sections: tuple[Section, ...], metadata_title: str | None = None
+) -> DocumentMeta:
+    """Title from the file's metadata when it is meaningful, else the first real heading on
+    page 1, else the file name; year from the file name (else the first year in the opening
+    text)."""
+    title = (
+        meaningful_metadata_title(metadata_title, source)
+        or first_page_title(sections)
+        or Path(source).stem.replace("-", " ").replace("_", " ").strip()
+        or source
+    )
     match = _YEAR.search(Path(source).stem)
     if not match and sections:
         opening = " ".join(p.text for s in sections[:3] for p in s.paragraphs[:3])
         match = _YEAR.search(opening)
     return DocumentMeta(title=title, year=int(match.group(1)) if match else None)
+
+
+#: Headings that name a part of a report, never the report itself.
+_GENERIC_HEADINGS = frozenset("""
+abstract acknowledgements acknowledgments acronyms abbreviations acronyms and abbreviations
+annex annexes appendix appendices background bibliography conclusion conclusions contents
+disclaimer executive summary findings foreword glossary introduction key findings
+lessons learned lessons learnt list of acronyms list of abbreviations methodology overview
+preface recommendations references summary table of contents
+""".strip().split("\n"))
+_GENERIC_WORDS = frozenset(" ".join(_GENERIC_HEADINGS).split())
+_NUMBERED_HEADING = re.compile(r"^\(?(?:\d{1,2}(?:\.\d{1,2})*|[IVXivx]{1,5}|[A-Ha-h])[.)]?\s")
+_PLACEHOLDER_TITLES = re.compile(
+    r"^(?:untitled|title|document\d*|microsoft word\b.*|powerpoint presentation|"
+    r"slide \d+|none|n/?a|\W*)$", re.IGNORECASE
+)
+_FILE_NAME_LIKE = re.compile(r"^[\w.-]+\.(?:pdf|docx?|rtf|odt|indd|txt|md|tex)$|^[\w-]+$",
+                             re.IGNORECASE)
+
+
+def meaningful_metadata_title(title: str | None, source: str) -> str:
+    """The PDF's own ``/Title`` when it names the report: not empty, not a placeholder
+    ("Untitled", "Microsoft Word - draft.docx"), not a file name; else ""."""
+    title = " ".join((title or "").split())
+    if sum(ch.isalpha() for ch in title) < 4 or _PLACEHOLDER_TITLES.match(title):
+        return ""
+    if _FILE_NAME_LIKE.match(title) or title.lower() == Path(source).stem.lower():
+        return ""
+    return title[:200]
+
+
+def is_title_heading(heading: str) -> bool:
+    """Can this heading be a report's title? Not a numbered section ("2. Recommendations",
+    "1.3 Scope", "IV. Findings") and not the name of a report part ("Introduction")."""
+    text = " ".join(heading.split()).strip(" :.")
+    if sum(ch.isalpha() for ch in text) < 4 or _NUMBERED_HEADING.match(text):
+        return False
+    words = re.sub(r"[^\w\s]", " ", text.lower()).split()
+    return " ".join(words) not in _GENERIC_HEADINGS and not set(words) <= _GENERIC_WORDS
+
+
+def first_page_title(sections: tuple[Section, ...]) -> str:
+    """The first heading on page 1 that can be a title, or "". In a document without pages
+    (text, markdown, Word) only its first heading counts: a later one names a section."""
+    for section in sections:
+        page = section.paragraphs[0].page_at(0) if section.paragraphs else None
+        if page is not None and page > 1:
+            return ""
+        for heading in section.path:
+            if is_title_heading(heading):
+                return heading[:150]
+        if page is None and section.path:
+            return ""
+    return ""

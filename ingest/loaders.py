@@ -17,13 +17,13 @@ from pathlib import Path
 from ingest.catalog import CATALOG_FILES
 from ingest.docx import read_docx
 from ingest.errors import FileTooLarge, IngestError, UnreadableDocument, UnsupportedFormat
-from ingest.pdf import read_pdf
+from ingest.pdf import read_pdf, read_pdf_title
 from ingest.plaintext import read_text
 from ingest.records import LoadedDocument, Loader, LoadOptions
 
 #: The loader of each supported suffix (lower case, with the dot).
 LOADERS: dict[str, Loader] = {
-    ".pdf": Loader("pdf", read_pdf),
+    ".pdf": Loader("pdf", read_pdf, read_pdf_title),
     ".txt": Loader("txt", read_text),
     ".text": Loader("txt", read_text),
     ".md": Loader("md", read_text),
@@ -90,7 +90,8 @@ def load_document(
     if not data.strip():
         raise UnreadableDocument(path, "the file is empty", "remove it or replace it")
     loader = loader_for(path)
-    pages, warnings = loader.read(path, data, LoadOptions(pdf_password, on_ocr))
+    options = LoadOptions(pdf_password, on_ocr)
+    pages, warnings = loader.read(path, data, options)
     if not any(page.text.strip() for page in pages):
         from ingest.ocr import tesseract
 
@@ -108,6 +109,7 @@ def load_document(
         format=loader.format,
         pages=pages,
         warnings=warnings,
+        metadata_title=loader.title(path, data, options) if loader.title else None,
     )
 
 

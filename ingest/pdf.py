@@ -27,6 +27,22 @@ def read_pdf(path: Path, data: bytes, options: LoadOptions) -> ReadResult:
     return _read_pages(path, reader, page_count, warnings, options)
 
 
+def read_pdf_title(path: Path, data: bytes, options: LoadOptions) -> str | None:
+    """The ``/Title`` of the PDF's document information, or None. Called after
+    :func:`read_pdf` succeeded, so the file opens; a title that cannot be read is no title."""
+    from pypdf.errors import PyPdfError
+
+    with _PypdfLog():
+        reader, _ = _open(path, data, options)
+        try:
+            metadata = reader.metadata  # type: ignore[attr-defined]
+            title = metadata.title if metadata is not None else None
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            logging.getLogger(__name__).info("%s: no readable /Title (%s)", path.name, exc)
+            return None
+    return str(title).strip() or None if title is not None else None
+
+
 def _open(path: Path, data: bytes, options: LoadOptions) -> tuple[object, int]:
     # pypdf is imported here so that text-only work never pays for it.
     from pypdf import PdfReader

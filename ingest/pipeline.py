@@ -24,7 +24,7 @@ def prepare(
         raise UnreadableDocument(
             document.path, "no text left after cleaning", "check that the file holds prose"
         )
-    inferred = infer_meta(document.source, sections)
+    inferred = infer_meta(document.source, sections, document.metadata_title)
     if meta is not None:
         meta = DocumentMeta(
             title=meta.title or inferred.title,

@@ -35,11 +35,14 @@ class Loader:
 
     ``read(path, data, options)`` turns the file's bytes into pages, raising
     :class:`~ingest.errors.UnreadableDocument` (naming the file and page) when it cannot;
-    ``format`` is what :attr:`LoadedDocument.format` records ("md" headings are markdown).
+    ``format`` is what :attr:`LoadedDocument.format` records ("md" headings are markdown);
+    ``title(path, data, options)``, where the format has one, reads the title the file's own
+    metadata gives (``None`` when it gives none).
     """
 
     format: str
     read: Callable[[Path, bytes, LoadOptions], ReadResult]
+    title: Callable[[Path, bytes, LoadOptions], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class LoadedDocument:
     format: str  # "pdf", "md" or "txt"
     pages: tuple[Page, ...]
     warnings: tuple[str, ...] = ()
+    metadata_title: str | None = None  # the title in the file's metadata, as written there
 
     @property
     def source(self) -> str:

@@ -20,11 +20,16 @@ def local_env() -> dict[str, str]:
     return {"ASSISTANT_LOCAL_MODEL": LOCAL_TEST_MODEL, "ASSISTANT_MODELS_DIR": str(models_dir())}
 
 
-def make_pdf(path: Path, pages: list[str], *, header: str | None = None) -> Path:
-    """Write a real PDF with fpdf2: one text page per entry, optional running header."""
+def make_pdf(
+    path: Path, pages: list[str], *, header: str | None = None, title: str | None = None
+) -> Path:
+    """Write a real PDF with fpdf2: one text page per entry, optional running header and
+    ``/Title`` in the document information."""
     from fpdf import FPDF
 
     pdf = FPDF()
+    if title is not None:
+        pdf.set_title(title)
     pdf.set_font("Helvetica", size=11)
     for number, text in enumerate(pages, 1):
         pdf.add_page()

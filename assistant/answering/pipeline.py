@@ -247,6 +247,11 @@ class AnswerPipeline:
         yield finish(checked.text, True, checked.citations, checked.removed)
 
 
+#: The line after which a refusal lists the closest passages (the chat page shows them as
+#: cards instead).
+CLOSEST_HEADING = "Closest passages:"
+
+
 def refusal_text(
     passages: tuple[Passage, ...], evidence: Evidence, checked: bool = False,
     unfilled: Slot | None = None,
@@ -262,12 +267,26 @@ def refusal_text(
         lead += " They do not mention " + ", ".join(evidence.missing_key_terms) + "."
     if not passages:
         return lead + " No passage matched it."
-    lines = [lead, "", "Closest passages:"]
-    for p in passages[:3]:
+    lines = [lead, "", CLOSEST_HEADING]
+    for p in closest_passages(passages):
         where = f", p. {p.page}" if p.page else ""
         section = f", {p.section}" if p.section else ""
         lines.append(f"- {p.title} ({p.year or 'n.d.'}){where}{section}")
     return "\n".join(lines)
+
+
+def closest_passages(passages: Sequence[Passage], limit: int = 3) -> list[Passage]:
+    """The first ``limit`` passages from different sections: a refusal names each place once."""
+    seen: set[tuple[str, str]] = set()
+    chosen: list[Passage] = []
+    for p in passages:
+        if (p.source, p.section) in seen:
+            continue
+        seen.add((p.source, p.section))
+        chosen.append(p)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def _ms(start: float) -> float:

@@ -8,6 +8,7 @@
     DELETE /api/documents/{source}  remove a report
     POST   /api/feedback            thumbs up/down on an answer record
     GET    /healthz                 index status
+    GET    /docs, /redoc            the API's documentation (Swagger UI, ReDoc), served offline
 
 Errors are JSON ``{"error": message}`` with a fitting status: 400 for a bad question or setting,
 404 for an unknown document, 413 for an oversized upload, 415 for a wrong type, 503 when the
@@ -24,7 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -106,13 +107,62 @@ async def _tree_error(_: Request, exc: Exception) -> JSONResponse:
     return _error(status, str(exc), code)
 
 
+#: Where the Swagger UI and ReDoc pages load their scripts from: this server.
+DOCS_ASSETS = "/docs-assets"
+_EMPTY_SVG = b"data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27/%3E"
+
+
+def _offline_docs(api: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc with their scripts, styles and icon served from the
+    ``fastapi-offline`` package's copies, so both render with no network."""
+    import fastapi_offline
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    redoc_js: list[bytes] = []
+
+    @api.get(f"{DOCS_ASSETS}/redoc.standalone.js", include_in_schema=False)
+    def redoc_script() -> Response:
+        # ReDoc shows Redocly's logo from their CDN: an empty local image instead.
+        if not redoc_js:
+            redoc_js.append((assets / "redoc.standalone.js").read_bytes().replace(
+                b"https://cdn.redoc.ly/redoc/logo-mini.svg", _EMPTY_SVG))
+        return Response(redoc_js[0], media_type="text/javascript")
+
+    api.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+    title = f"{api.title}: REST API"
+
+    @api.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=api.openapi_url or "/openapi.json", title=title,
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
+        )
+
+    @api.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=api.openapi_url or "/openapi.json", title=title,
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False,
+        )
+
+
 def create_api(service: Service) -> FastAPI:
     api = FastAPI(
         title="Evaluation-report assistant",
         description="Answers with cited passages (report, page, section) from evaluation "
         "reports; search; document management. Every error is JSON `{error, code}`.",
         version="0.1.0",
+        docs_url=None,  # served below from local files: the default pages load a CDN
+        redoc_url=None,
     )
+    _offline_docs(api)
     ask_in = ask_model(answer_modes(service.settings, service.assistant.answers.chat_model))
 
     for error in ERROR_RESPONSES:

@@ -32,6 +32,20 @@ def test_health_and_documents(app_server):
     }
 
 
+def test_api_docs_load_their_files_from_this_server(app_server):
+    """/docs and /redoc name no other host; the files they load are served here (the
+    browser test checks that they render with the network cut)."""
+    url = app_server["url"].rstrip("/")
+    for page in ("/docs", "/redoc"):
+        html = httpx.get(url + page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources and all(s.startswith("/docs-assets/") for s in sources), sources
+        for source in sources:
+            assert httpx.get(url + source).status_code == 200, source
+    script = httpx.get(url + "/docs-assets/redoc.standalone.js").text
+    assert "cdn.redoc.ly" not in script  # ReDoc's logo would come from its CDN
+
+
 def test_ask_returns_the_answer_record(app_server):
     r = httpx.post(f"{app_server['url']}/api/ask", json={"question": LMPP}, timeout=60)
     assert r.status_code == 200
@@ -152,11 +166,10 @@ def test_gradio_client_calls_the_chat_endpoint(app_server):
     from gradio_client import Client
 
     client = Client(app_server["url"], verbose=False)
-    chat, sources, _ = client.predict(
-        LMPP, [], [], 2008, 2021, 8, "extractive", api_name="/chat"
-    )
-    assert chat[-1]["role"] == "assistant" and "[1]" in str(chat[-1]["content"])
-    assert "2009" in sources and "PROJECT SUMMARY INFORMATION" in sources
+    chat, _ = client.predict(LMPP, [], [], 2008, 2021, 8, "extractive", api_name="/chat")
+    answer = str(chat[-1]["content"])
+    assert chat[-1]["role"] == "assistant" and "[1]" in answer
+    assert "2009" in answer and "PROJECT SUMMARY INFORMATION" in answer  # its sources
 
 
 def test_mcp_tools_list_and_call(app_server):

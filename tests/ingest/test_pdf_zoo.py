@@ -208,4 +208,5 @@ def test_a_zoo_of_pdfs_is_ingested_without_a_traceback(fresh_fake, tmp_path, cap
     assert len(added) == len(MAKERS) - len(EXPECTED_FAILURES)
     assert "Traceback" not in capfd.readouterr().err
     titles = {r.source: r.title for r in fresh_fake.documents()}
-    assert titles["outline.pdf"].startswith("1. Introduction")
+    # its page-1 heading is a numbered section ("1. Introduction"), not a title: the file name
+    assert titles["outline.pdf"] == "outline"

@@ -68,6 +68,9 @@ def test_questions_the_reports_cannot_answer_are_refused(corpus, check):
     assert answer.citations == ()
     assert answer.passages, "a refusal still lists the closest passages"
     assert "Closest passages:" in answer.answer
+    listed = answer.answer.split("Closest passages:")[1].strip().splitlines()
+    places = [re.sub(r", p\. \d+", "", line) for line in listed]
+    assert listed and len(set(places)) == len(places), listed  # no section named twice
 
 
 def test_lmpp_budget_comes_with_its_2009_citation(corpus):

@@ -185,7 +185,8 @@ def grouped_bars(series: list[tuple[str, dict[str, Any]]], metrics: tuple[str, .
                 mid = y + (bar - 2) / 2
                 parts.append(f'<line x1="{left + plot * ci[0]:.1f}" y1="{mid:.1f}" '
                              f'x2="{left + plot * ci[1]:.1f}" y2="{mid:.1f}" stroke="#222"/>')
-            parts.append(f'<text x="{left + plot * v + 4:.1f}" y="{y + bar - 3}" '
+            end = max(v, ci[1]) if ci else v  # the label goes after the whisker
+            parts.append(f'<text x="{left + plot * end + 4:.1f}" y="{y + bar - 3}" '
                          f'font-size="10">{v:.2f}</text>')
     parts.append(_legend([name for name, _ in series], height - 8, left))
     parts.append("</svg>")

@@ -77,7 +77,7 @@ class Comparison:
     newly_passing: list[str]
     missing: list[str]  # questions in the baseline that this run did not have
     deltas: list[MetricDelta] = field(default_factory=list)
-    flips: list[Flip] = field(default_factory=list)  # pass -> fail first, then fail -> pass
+    flips: list[Flip] = field(default_factory=list)  # critical, pass -> fail, fail -> pass
     critical_flips: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # same verdict, another answer text
     paired: int = 0  # questions in both
@@ -163,13 +163,14 @@ def compare(run: EvalRun, baseline: dict[str, Any]) -> Comparison:
                                   tuple(reasons)))
         if reasons:
             regressions.append((metric, round(was, 4), round(is_, 4), tolerance))
-    flips = []
-    for direction, was_passing in (("pass -> fail", True), ("fail -> pass", False)):
-        for i in shared:
-            b, n = before_rows[i], now_rows[i]
-            if bool(b["passed"]) == was_passing and bool(n["passed"]) != was_passing:
-                flips.append(Flip(i, n["question"], n["type"], bool(n.get("critical")),
-                                  direction, _side(b), _side(n)))
+    flips = [
+        Flip(i, now_rows[i]["question"], now_rows[i]["type"], bool(now_rows[i].get("critical")),
+             "pass -> fail" if before_rows[i]["passed"] else "fail -> pass",
+             _side(before_rows[i]), _side(now_rows[i]))
+        for i in shared if bool(before_rows[i]["passed"]) != bool(now_rows[i]["passed"])
+    ]
+    # critical questions that now fail first, then the other pass -> fail, then fail -> pass
+    flips.sort(key=lambda f: (f.direction != "pass -> fail", not f.critical))
     notes = []
     if int(baseline.get("format", 1)) < RESULTS_FORMAT:
         notes.append(

@@ -161,7 +161,7 @@ def delta_table(comparison: Comparison) -> list[str]:
 
 
 def flip_sections(comparison: Comparison, details: bool = False) -> list[str]:
-    """Every question whose verdict flipped, pass -> fail first, with both answers and their
+    """Every question whose verdict flipped, in the comparison's order, with both answers and their
     citations (``details``: inside a collapsible block, for a CI page)."""
     lines = [f"### Questions whose verdict flipped ({len(comparison.flips)})", ""]
     if not comparison.flips:
@@ -219,14 +219,49 @@ def ci_summary(run: EvalRun, comparison: Comparison | None, baseline: str | None
     return "\n".join(lines) + "\n"
 
 
+def _short(text: str, most: int = 220) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def _side_html(side: dict[str, Any]) -> str:
-    cited = "".join(f"<li>{escape(c)}</li>" for c in _cited(side.get("cited")))
+    cited = side.get("cited")
+    if cited is None:
+        items = "<li>citations not recorded in this baseline</li>"
+    else:
+        items = "".join(
+            f"<li title=\"{escape(c['quote'])}\"><b>[{c['n']}]</b> {escape(c['source'])}"
+            + (f" p. {c['page']}" if c.get("page") else "")
+            + f": “{escape(_short(c['quote'], 160))}”</li>"
+            for c in cited
+        ) or "<li>no citation</li>"
     cls = "pass" if side["passed"] else "fail"
     return (f'<div class="side {cls}"><b>{escape(_verdict(side))}</b>'
-            f"<pre>{escape(side['answer'])}</pre><ul>{cited}</ul></div>")
+            f"<pre>{escape(side['answer'])}</pre><ul>{items}</ul></div>")
 
 
-def _comparison_html(comparison: Comparison, comparison_text: str | None) -> str:
+def _verdict_html(comparison: Comparison) -> str:
+    """What failed the gate and why, and how many questions changed."""
+    items = [f"<li><b>{escape(d.metric)}</b> {_fmt(d.before)} → {_fmt(d.now)} "
+             f"({d.delta:+.3f}, 95 % interval {_ci(d.interval, signed=True)}): "
+             f"{escape(' and '.join(d.reasons))}</li>" for d in comparison.deltas if d.failed]
+    if comparison.critical_flips:
+        items.append("<li><b>critical question(s) now failing</b>: "
+                     f"{escape(', '.join(comparison.critical_flips))}</li>")
+    counts = (f"{comparison.paired} paired questions: {len(comparison.newly_failing)} pass → "
+              f"fail, {len(comparison.newly_passing)} fail → pass, {len(comparison.changed)} "
+              "with the same verdict and another answer")
+    if comparison.missing:
+        counts += f"; {len(comparison.missing)} in the baseline only"
+    notes = "".join(f"<p class=note>{escape(n)}</p>" for n in comparison.notes)
+    verdict = "REGRESSION" if comparison.failed else "passed"
+    cls = "fail" if comparison.failed else "pass"
+    failing = f"<ul>{''.join(items)}</ul>" if items else (
+        "<p>No metric dropped beyond its tolerance, and no drop's 95 % interval excludes 0.</p>")
+    return (f'<div class="verdict {cls}"><h2>Against the baseline: {verdict}</h2>{failing}'
+            f"<p>{escape(counts)}</p>{notes}</div>")
+
+
+def _comparison_html(comparison: Comparison, trend_html: str) -> str:
     rows = "".join(
         f"<tr class=\"{'fail' if d.failed else ''}\"><td>{escape(d.metric)}</td>"
         f"<td>{_fmt(d.before)}</td><td>{_fmt(d.now)}</td><td>{d.delta:+.3f}</td>"
@@ -237,24 +272,23 @@ def _comparison_html(comparison: Comparison, comparison_text: str | None) -> str
     flips = "".join(
         f"<tr><td><b>{escape(f.id)}</b><br>{escape(f.type)}"
         f"{'<br><span class=crit>critical</span>' if f.critical else ''}</td>"
-        f"<td class=\"{'fail' if f.direction == 'pass -> fail' else 'pass'}\">"
-        f"{escape(f.direction)}</td><td>{escape(f.question)}"
+        f"<td class=\"flip {'fail' if f.direction == 'pass -> fail' else 'pass'}\">"
+        f"{escape(f.direction.replace(' -> ', ' → '))}</td><td>{escape(f.question)}"
         f"<br><small>{escape(_changed_checks(f))}</small></td>"
         f"<td>{_side_html(f.before)}</td><td>{_side_html(f.now)}</td></tr>"
         for f in comparison.flips
     ) or '<tr><td colspan="5">No question changed its verdict.</td></tr>'
-    verdict = "REGRESSION" if comparison.failed else "passed"
     return (
-        f'<h2>Against the baseline: <span class="{"fail" if comparison.failed else "pass"}">'
-        f"{verdict}</span></h2>"
-        f"<pre>{escape(comparison_text or '')}</pre>"
-        f"<h3>Questions whose verdict flipped ({len(comparison.flips)})</h3>"
+        f"{_verdict_html(comparison)}<div class=row>"
+        "<div><h3>Differences to the baseline (95 % paired bootstrap intervals)</h3>"
+        f"{charts.interval_chart(comparison.deltas, width=540)}</div>"
+        f"<div>{trend_html}</div></div>"
+        "<table class=deltas><tr><th>metric</th><th>baseline</th><th>now</th><th>difference</th>"
+        f"<th>95 % interval</th><th>tolerance</th><th>gate</th></tr>{rows}</table>"
+        f"<h3>Questions whose verdict flipped ({len(comparison.flips)}): critical ones first, "
+        "then pass → fail, then fail → pass</h3>"
         "<table class=flips><tr><th>question</th><th>flip</th><th>asked</th><th>before</th>"
         f"<th>now</th></tr>{flips}</table>"
-        f"<h3>Differences to the baseline ({comparison.paired} paired questions, 95 % paired "
-        f"bootstrap intervals)</h3>{charts.interval_chart(comparison.deltas)}"
-        "<table><tr><th>metric</th><th>baseline</th><th>now</th><th>difference</th>"
-        f"<th>95 % interval</th><th>tolerance</th><th>gate</th></tr>{rows}</table>"
     )
 
 
@@ -278,16 +312,17 @@ def html_report(
         for r in run.results
     )
     by_type = [(kind, entry["accuracy"] or 0.0) for kind, entry in m["by_type"].items()]
+    history = (
+        f"<h3>Trend across the last {len(trend)} runs (run history)</h3>"
+        f"{charts.trend_chart(trend, TREND_METRICS, width=540)}" if trend is not None else ""
+    )
     if comparison is not None:
-        baseline = _comparison_html(comparison, comparison_text)
+        baseline = _comparison_html(comparison, history)
+        history = ""
     elif comparison_text:
         baseline = f"<h2>Against the baseline</h2><pre>{escape(comparison_text)}</pre>"
     else:
         baseline = ""
-    history = (
-        f"<h2>Trend across the last {len(trend)} runs (run history)</h2>"
-        f"{charts.trend_chart(trend, TREND_METRICS)}" if trend is not None else ""
-    )
     cache = meta.get("cache")
     cached = (f" · answer cache: {cache['hits']} reused, {cache['misses']} answered"
               if cache else "")
@@ -300,13 +335,22 @@ table {{ border-collapse: collapse; margin: 1rem 0; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
 tr.fail td, td.fail {{ background: #fdecea; }}
 td.pass {{ background: #e8f5e9; }}
-span.fail {{ color: #c0392b; }} span.pass {{ color: #1e7e34; }}
+td.flip {{ white-space: nowrap; font-weight: bold; }}
 span.crit {{ background: #c0392b; color: #fff; border-radius: 3px; padding: 0 4px;
   font-size: 0.8em; }}
 pre {{ white-space: pre-wrap; max-width: 480px; margin: 4px 0; }}
-table.flips pre {{ max-width: 340px; font-size: 0.85em; }}
-table.flips ul {{ margin: 0; padding-left: 1.1em; font-size: 0.8em; color: #444; }}
-div.side.fail b {{ color: #c0392b; }} div.side.pass b {{ color: #1e7e34; }}
+div.verdict {{ border-left: 6px solid; padding: 0.2rem 1rem; margin: 1rem 0; }}
+div.verdict.fail {{ border-color: #c0392b; background: #fdf3f2; }}
+div.verdict.pass {{ border-color: #1e7e34; background: #f1f8f2; }}
+div.verdict h2 {{ margin: 0.5rem 0; }} div.verdict.fail h2 {{ color: #c0392b; }}
+div.verdict.pass h2 {{ color: #1e7e34; }} p.note {{ color: #8a5a00; }}
+div.row {{ display: flex; gap: 1.5rem; flex-wrap: wrap; }}
+div.row > div {{ flex: 1 1 540px; min-width: 0; }} div.row h3 {{ font-size: 1rem; }}
+table.deltas td, table.deltas th {{ padding: 2px 8px; font-size: 0.9em; }}
+table.flips pre {{ max-width: 360px; font-size: 0.8em; max-height: 14em; overflow: auto; }}
+table.flips ul {{ margin: 0; padding-left: 1.1em; font-size: 0.78em; color: #444; }}
+table.flips td {{ font-size: 0.92em; }}
+div.side.fail > b {{ color: #c0392b; }} div.side.pass > b {{ color: #1e7e34; }}
 svg text {{ font-size: 12px; }}
 </style></head><body>
 <h1>{escape(title)}</h1>

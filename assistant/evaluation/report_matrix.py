@@ -22,23 +22,35 @@ CHART_METRICS = ("pass_rate", "hit_rate", "answer_accuracy", "citation_precision
                  "refusal_tpr", "false_refusal_rate")
 
 
-def _cell(entry: MatrixEntry, metric: str) -> str:
+def _parts(entry: MatrixEntry, metric: str) -> tuple[str, str, bool]:
+    """A cell: the value with its interval, the difference to the baseline, and whether the
+    gate fails on it."""
     if entry.run is None:
-        return "not run"
+        return "not run", "", False
     value = entry.run.metrics.get(metric)
     if value is None:
-        return "n/a"
+        return "n/a", "", False
     if metric.endswith("_ms_p50"):
-        return f"{value:.0f}"
+        return f"{value:.0f}", "", False
     text = f"{value:.3f}"
     interval = entry.run.intervals.get(metric)
     if interval:
         text += f" [{interval[0]:.2f}, {interval[1]:.2f}]"
     comparison = entry.extra.get("comparison")
     delta = next((d for d in comparison.deltas if d.metric == metric), None) if comparison else None
-    if delta is not None:
-        text += f" Δ{delta.delta:+.3f}" + (" FAIL" if delta.failed else "")
-    return text
+    if delta is None:
+        return text, "", False
+    return text, f"Δ{delta.delta:+.3f}" + (" FAIL" if delta.failed else ""), delta.failed
+
+
+def _cell(entry: MatrixEntry, metric: str) -> str:
+    return " ".join(part for part in _parts(entry, metric)[:2] if part)
+
+
+def _cell_html(entry: MatrixEntry, metric: str) -> str:
+    text, delta, failed = _parts(entry, metric)
+    return (f"<td class=\"{'fail' if failed else ''}\">{escape(text)}"
+            + (f"<br><small>{escape(delta)}</small>" if delta else "") + "</td>")
 
 
 def _gate(entry: MatrixEntry) -> str:
@@ -121,7 +133,7 @@ def matrix_html(title: str, entries: list[MatrixEntry],
                     f"{escape(_gate(e))}</td>" for e in entries)
     body = "".join(
         f"<tr><td>{escape(metric)}</td>"
-        + "".join(f"<td>{escape(_cell(e, metric))}</td>" for e in entries) + "</tr>"
+        + "".join(_cell_html(e, metric) for e in entries) + "</tr>"
         for metric in ROWS
     )
     not_run = "".join(f"<li><b>{escape(e.configuration.name)}</b> was not run: "
@@ -154,6 +166,7 @@ body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 1200px; }}
 table {{ border-collapse: collapse; margin: 1rem 0; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
 td.fail {{ background: #fdecea; }} td.pass {{ background: #e8f5e9; }}
+td:first-child {{ white-space: nowrap; }} small {{ color: #555; }}
 svg text {{ font-size: 12px; }}
 </style></head><body>
 <h1>Matrix: {escape(title)}</h1>

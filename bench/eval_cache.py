@@ -66,6 +66,7 @@ def main() -> int:
     args = parser.parse_args()
     qset = load_question_set(SET)
     n = len(qset.questions)
+    load_before = os.getloadavg()[0]
     command: dict[str, list[float]] = {"first": [], "second": []}
     inproc: dict[str, list[float]] = {"first": [], "second": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,6 +92,8 @@ def main() -> int:
                 expected = (0, n) if label == "first" else (n, 0)
                 assert (counters["hits"], counters["misses"]) == expected, counters
 
+    load_after = os.getloadavg()[0]
+
     def row(name: str, timings: dict[str, list[float]]) -> str:
         first, second = (statistics.median(timings[k]) for k in ("first", "second"))
         return (f"| {name} | {first:.2f} | {second:.2f} | {first / second:.1f}x | "
@@ -112,11 +115,16 @@ def main() -> int:
         "first / second (s) |",
         "|---|---|---|---|---|",
         row("the whole command (subprocess: start-up, model, index, reports)", command),
-        row("`run_set` in process, model loaded", inproc),
+        row("`run_set` in process, model loaded, sentence vectors already computed", inproc),
         "",
-        "The whole command keeps its fixed costs when cached: Python start-up, imports, "
-        "opening the index, the index fingerprint (every chunk id), writing the reports. A "
-        "cached run does not load the embedding model at all.",
+        "The whole command's first run loads the model and embeds the passages' sentences from "
+        "cold; the in-process first run reuses a process that has answered the set once (model "
+        "and sentence vectors in memory), so it times the answering alone. A cached run keeps "
+        "the command's fixed costs: Python start-up, imports, opening the index, the index "
+        "fingerprint (every chunk id), writing the reports; it does not load the embedding "
+        f"model at all. The machine is shared: load average {load_before:.1f} at the start and "
+        f"{load_after:.1f} at the end (2 CPUs), so the absolute seconds vary; the cached runs "
+        "hardly do.",
         MARK,
     ]
     publish(MARK, lines, args.write)

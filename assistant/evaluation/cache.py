@@ -3,7 +3,8 @@
 An entry is keyed by everything that decides an answer:
 - the question and its history;
 - the settings that shape an answer (:func:`settings_fingerprint`: answer mode, k, retrieval,
-  fusion, refusal threshold, model names, ...; not paths, ports or secrets);
+  fusion, refusal threshold, model names, ...; not paths, ports or secrets), with the content of
+  a prompts folder given in the settings and the size and time of a local model given by path;
 - the index's content (:func:`index_fingerprint`: every chunk id, which hashes the document,
   the chunk's position and its text, and the embedding model);
 - the code (:func:`code_version`: a hash of every source file of the ``assistant``, ``ingest``
@@ -55,7 +56,23 @@ def answer_settings(settings: Settings, mode: str | None, k: int | None) -> dict
     values = settings.model_dump(mode="json", exclude=set(_NOT_ANSWER_SETTINGS))
     values["answer_mode"] = mode or settings.answer_mode
     values["answer_passages"] = k or settings.answer_passages
+    if settings.prompts_dir is not None:  # templates outside the code: their content counts
+        values["prompts_sha256"] = _files_digest(sorted(
+            p for p in Path(settings.prompts_dir).rglob("*") if p.is_file()))
+    model = Path(settings.local_model).expanduser()
+    if model.suffix == ".gguf" and model.is_file():  # a model given by path, not pinned
+        stat = model.stat()
+        values["local_model_file"] = [stat.st_size, stat.st_mtime_ns]
     return values
+
+
+def _files_digest(files: list[Path], root: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        name = path.relative_to(root) if root and path.is_relative_to(root) else path
+        digest.update(str(name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def settings_fingerprint(settings: Settings, mode: str | None, k: int | None) -> str:
@@ -77,21 +94,15 @@ def code_version() -> str:
     from assistant.answering.prompts import default_prompts_dir
 
     root = Path(__file__).resolve().parents[2]
-    digest = hashlib.sha256()
     files = [p for package in _PACKAGES for p in sorted((root / package).rglob("*.py"))]
     files += sorted(p for p in default_prompts_dir().rglob("*") if p.is_file())
-    for path in files:
-        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path)
-                      .encode())
-        digest.update(path.read_bytes())
     versions: dict[str, str | None] = {}
     for name in _LIBRARIES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    digest.update(json.dumps([sys.version_info[:3], versions]).encode())
-    return digest.hexdigest()[:16]
+    return _digest([_files_digest(files, root), list(sys.version_info[:3]), versions])[:16]
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:

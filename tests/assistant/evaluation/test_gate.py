@@ -172,7 +172,7 @@ def test_history_lines_are_appended_read_and_filtered(tmp_path):
     assert trend(records, "t", "k2") == [records[1]]
 
 
-def test_cache_keys_follow_question_settings_and_index(tmp_path):
+def test_cache_keys_follow_question_settings_prompts_and_index(tmp_path):
     settings = Settings.load(env={})
     first = AnswerCache(tmp_path, settings_fingerprint(settings, None, None), "index-a")
     assert first.key("q", ()) != first.key("q", ("earlier",)) != first.key("r", ())
@@ -181,6 +181,13 @@ def test_cache_keys_follow_question_settings_and_index(tmp_path):
         settings, None, None)  # the defaults spelled out are the same configuration
     moved = Settings.load(env={}, index_dir=tmp_path / "elsewhere", port=9999)
     assert settings_fingerprint(moved, None, None) == settings_fingerprint(settings, None, None)
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "answer_system.md").write_text("Answer briefly.")
+    custom = Settings.load(env={}, prompts_dir=prompts)
+    before = settings_fingerprint(custom, None, None)
+    (prompts / "answer_system.md").write_text("Answer at length.")  # same path, new text
+    assert settings_fingerprint(custom, None, None) != before
     other_index = AnswerCache(tmp_path, settings_fingerprint(settings, None, None), "index-b")
     assert other_index.key("q", ()) != first.key("q", ())
     original = answer(GOOD)

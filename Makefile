@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint ingest clean bench eval browser ocr local-llm local-runtime
+.PHONY: run test install lint ingest clean bench eval eval-matrix browser ocr local-llm local-runtime
 
 # Ingests data/reports when new or changed, then serves http://127.0.0.1:7860 (Ctrl-C stops).
 run: install
@@ -54,10 +54,19 @@ ocr:
 	    echo "Reading scanned PDFs needs Tesseract: sudo apt-get install tesseract-ocr" >&2; exit 1; \
 	  fi; }
 
-# The fixed question set on data/index against the committed baseline (report in build/eval/).
+# The fixed question set on data/index against the committed baseline: report, per-question
+# diff, JUnit XML and run history in build/eval/reports/; answers cached in build/eval/cache/
+# (--no-cache to answer again). In a GitHub job the summary also goes to $GITHUB_STEP_SUMMARY.
 eval: install
 	$(VENV)/bin/assistant ingest --quiet
-	$(VENV)/bin/assistant eval eval_questions/reports.yaml --baseline eval_questions/baseline.json
+	$(VENV)/bin/assistant eval eval_questions/reports.yaml --baseline eval_questions/baseline.json \
+	  --junit build/eval/reports/junit.xml
+
+# The configurations of eval_questions/matrix.yaml side by side (build/eval/reports-configurations/).
+eval-matrix: install
+	$(VENV)/bin/assistant ingest --quiet
+	$(VENV)/bin/assistant eval eval_questions/reports.yaml --baseline eval_questions/baseline.json \
+	  --matrix eval_questions/matrix.yaml
 
 install: $(STAMP)
 
@@ -95,3 +104,4 @@ bench: install browser ocr $(VENV)/.bench-installed
 	$(PY) -m bench.scifact --write
 	$(PY) -m bench.scale --write
 	$(PY) -m bench.ocr --write
+	$(PY) -m bench.eval_cache --write

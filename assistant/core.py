@@ -32,12 +32,14 @@ class Assistant:
         embedder: Embedder,
         client: Any = None,
         chat_model: Any = None,
+        index: Index | None = None,
     ):
         self.settings = settings
         self.embedder = embedder
-        self.index = Index(settings, embedder, client)
+        self.chat_model = chat_model
+        self.index = index or Index(settings, embedder, client)
         self.retriever = HybridRetriever(
-            self.index, build_reranker(settings.reranker, RerankContext(embedder))
+            self.index, build_reranker(settings.reranker, RerankContext(embedder)), settings
         )
         scoper = ReportScoper(
             self.index.documents, lambda term: self.index.lexical.docs_mentioning(term)
@@ -91,6 +93,28 @@ class Assistant:
 
         return ReportRetriever(assistant=self, k=k, filters=filters, mode=retrieval_mode)
 
+    def variant(self, settings: Settings) -> Assistant:
+        """An assistant with other retrieval or answer settings (mode, k, fusion, refusal
+        threshold, models of the answerers) over this one's index and embedding model, which
+        stay loaded. Close it with :meth:`close_variant`; the index stays open for this one.
+
+        Settings that decide what the index holds (where it is, the embedding model, chunking)
+        must be the same: a ConfigError names the first that differs.
+        """
+        for name in _INDEX_SETTINGS:
+            if getattr(settings, name) != getattr(self.settings, name):
+                raise ConfigError(
+                    f"{name} decides what the index holds: a variant over this index cannot "
+                    f"change it ({getattr(self.settings, name)!r} -> {getattr(settings, name)!r})"
+                )
+        check_choices(settings)
+        return Assistant(settings, embedder=self.embedder, chat_model=self.chat_model,
+                         index=self.index)
+
+    def close_variant(self) -> None:
+        """Release what a :meth:`variant` holds of its own (not the shared index)."""
+        self.retriever.close()
+
     def close(self) -> None:
         self.retriever.close()
         self.index.close()
@@ -101,6 +125,12 @@ class Assistant:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+#: Settings that decide what an index holds or where it is: the same for every variant.
+_INDEX_SETTINGS = (
+    "index_dir", "chroma_url", "chroma_host", "chroma_port", "embedding_model",
+    "embedding_backend", "embedding_precision", "chunk_tokens", "chunk_overlap",
+)
 
 R = TypeVar("R", AskRequest, SearchRequest)
 

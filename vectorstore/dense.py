@@ -155,6 +155,15 @@ class ChromaDenseIndex:
                 counts[str(m["doc_id"])] = counts.get(str(m["doc_id"]), 0) + 1
         return counts
 
+    def chunk_ids(self, page: int = 5000) -> list[str]:
+        """Every chunk id in the collection (no documents, metadata or vectors are read)."""
+        ids: list[str] = []
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=len(ids))["ids"]
+            if not got:
+                return ids
+            ids.extend(got)
+
     def _scan(self, page: int) -> Iterator[list[dict[str, Any]]]:
         offset = 0
         while True:

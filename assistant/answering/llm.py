@@ -50,9 +50,10 @@ def build_chat_model(settings: Settings) -> Any:
         raise ConfigError(
             f"ASSISTANT_LLM={settings.llm} needs {package}: pip install {package}"
         ) from exc
-    except (ValueError, TypeError) as exc:
+    except Exception as exc:  # the provider's own errors, e.g. openai's "Missing credentials"
         raise ConfigError(
-            f"cannot build the chat model ASSISTANT_LLM={settings.llm}: {exc}"
+            f"cannot build the chat model ASSISTANT_LLM={settings.llm}: {exc} (a hosted model "
+            "needs its API key: ASSISTANT_LLM_API_KEY or the provider's variable)"
         ) from exc
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,21 @@ def append_feedback(path: Path, record: dict[str, Any]) -> None:
 
 def read_feedback(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Records of a feedback file, and one problem per unreadable line (line number named)."""
-    records, problems = [], []
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise QueryError(f"feedback file {path} cannot be read: {exc.strerror or exc}") from exc
+    return json_lines(text, path, lambda r: None if isinstance(r.get("question"), str)
+                      else "no question")
+
+
+def json_lines(
+    text: str, path: Path, problem: Callable[[dict[str, Any]], str | None]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The JSON objects of a JSON Lines text, and a line for each line that is not one or that
+    ``problem`` objects to (what it returns), all skipped."""
+    records: list[dict[str, Any]] = []
+    problems: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -74,8 +85,9 @@ def read_feedback(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
         except json.JSONDecodeError as exc:
             problems.append(f"{path}, line {number}: not JSON ({exc.msg}); skipped")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("question"), str):
-            problems.append(f"{path}, line {number}: no question; skipped")
+        why = problem(record) if isinstance(record, dict) else "not an object"
+        if why:
+            problems.append(f"{path}, line {number}: {why}; skipped")
             continue
         records.append(record)
     return records, problems

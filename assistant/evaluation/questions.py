@@ -3,7 +3,8 @@
 A set has ``questions`` with ``id``, ``question``, ``answerable``, ``type``, ``keywords`` (facts
 a correct answer states), ``sources`` (report file + a short quote that must be among the
 retrieved passages) and, for a follow-up, ``history`` (the earlier questions of the
-conversation, oldest first). ``near-miss`` questions are unanswerable ones whose topic the
+conversation, oldest first), and ``critical: true`` for a question whose pass -> fail flip
+always fails the gate. ``near-miss`` questions are unanswerable ones whose topic the
 reports discuss although the asked fact is not there.
 """
 
@@ -13,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -40,6 +42,7 @@ class EvalQuestion:
     keywords: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     history: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first
+    critical: bool = False  # a pass -> fail flip of this question always fails the gate
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,21 @@ class QuestionSet:
     questions: tuple[EvalQuestion, ...]
 
 
+def read_yaml(path: Path, what: str) -> tuple[bytes, Any]:
+    """The bytes of a YAML file and what they hold; EvalSetError naming ``what`` and the file."""
+    try:
+        raw = path.read_bytes()
+        return raw, yaml.safe_load(raw)
+    except OSError as exc:
+        raise EvalSetError(f"{what} {path} cannot be read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise EvalSetError(f"{what} {path} is not valid YAML: {exc}") from exc
+
+
 def load_question_set(path: Path | str) -> QuestionSet:
     """Read and validate a question set; every problem names the file and the question id."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw)
-    except OSError as exc:
-        raise EvalSetError(f"question set {path} cannot be read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise EvalSetError(f"question set {path} is not valid YAML: {exc}") from exc
+    raw, data = read_yaml(path, "question set")
     items = data.get("questions") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         raise EvalSetError(f"question set {path} has no `questions` list")
@@ -104,9 +112,12 @@ def load_question_set(path: Path | str) -> QuestionSet:
         history = item.get("history") or []
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             raise EvalSetError(f"{where}: `history` must be a list of earlier questions")
+        critical = item.get("critical", False)
+        if not isinstance(critical, bool):
+            raise EvalSetError(f"{where}: `critical` must be true or false (got {critical!r})")
         questions.append(EvalQuestion(
             qid, " ".join(text.split()), answerable, kind,
-            tuple(str(k) for k in keywords), tuple(parsed), tuple(history),
+            tuple(str(k) for k in keywords), tuple(parsed), tuple(history), critical,
         ))
     name = data.get("name") if isinstance(data, dict) else None
     return QuestionSet(

@@ -1,6 +1,8 @@
 """Batch question sets: run a set (:mod:`assistant.evaluation.questions`) through the
 assistant, score it, compare it with a baseline.
 
+The comparison with a baseline is :mod:`assistant.evaluation.gate`.
+
 Per question, an answerable question *passes* when it is answered (not refused) and states every
 keyword; an unanswerable one passes when it is refused.
 """
@@ -14,7 +16,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import EvalSetError
 from assistant.evaluation.questions import (  # noqa: F401 - re-exported for callers
     TYPES,
     EvalQuestion,
@@ -26,21 +27,6 @@ from assistant.evaluation.questions import (  # noqa: F401 - re-exported for cal
     quote_in_report,
 )
 from assistant.records import Answer, AskRequest
-
-#: Metrics where higher is better, and the default drop a baseline tolerates.
-TOLERANCES: dict[str, float] = {
-    "hit_rate": 0.05,
-    "mrr": 0.05,
-    "evidence_recall": 0.05,
-    "keyword_accuracy": 0.05,
-    "answer_accuracy": 0.05,
-    "citation_precision": 0.05,
-    "evidence_cited": 0.05,
-    "citation_validity": 0.0,
-    "refusal_tpr": 0.10,
-    "false_refusal_rate": 0.05,  # lower is better: a rise beyond this is a regression
-}
-LOWER_IS_BETTER = frozenset({"false_refusal_rate"})
 
 
 @dataclass
@@ -67,6 +53,10 @@ class QuestionResult:
     answer: str
     error: str | None = None
     first_token_ms: float | None = None  # when the answerer writes its draft token by token
+    critical: bool = False  # marked `critical: true` in the set: a pass->fail flip fails the gate
+    cited: list[dict[str, Any]] = field(default_factory=list)  # where each citation points
+    checks: dict[str, bool | None] = field(default_factory=dict)  # pass/fail per measure
+    cached: bool = False  # the answer came from the answer cache (latencies are the original's)
 
 
 @dataclass
@@ -76,12 +66,23 @@ class EvalRun:
     meta: dict[str, Any]
     metrics: dict[str, Any]
     results: list[QuestionResult] = field(default_factory=list)
+    #: 95 % bootstrap interval of each metric over the questions (:mod:`.stats`)
+    intervals: dict[str, list[float] | None] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every question's result as a plain dict (the shape of results.json)."""
+        return [asdict(r) for r in self.results]
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "meta": self.meta, "metrics": self.metrics,
-            "results": [asdict(r) for r in self.results],
+            "format": RESULTS_FORMAT, "meta": self.meta, "metrics": self.metrics,
+            "intervals": self.intervals, "results": self.rows(),
         }
+
+
+#: Version of the results/baseline file. 2 added per question: the citations (`cited`), the
+#: verdict of each measure (`checks`), `critical`; and per run: `intervals`.
+RESULTS_FORMAT = 2
 
 
 def score_question(
@@ -113,6 +114,13 @@ def score_question(
         stored = chunk_text(c.chunk_id)
         valid += bool(stored is not None and c.quote in stored)
     passed = (not refused and not missing) if q.answerable else refused
+    checks = {
+        "keywords": (not refused and not missing) if q.answerable else None,
+        "refusal": refused != q.answerable,
+        "retrieval": hit,
+        "evidence_cited": evidence_cited,
+        "citations_valid": valid == len(answer.citations) if answer.citations else None,
+    }
     return QuestionResult(
         id=q.id, type=q.type, question=q.question, answerable=q.answerable, refused=refused,
         passed=passed, keywords_found=found, keywords_missing=missing, hit=hit,
@@ -121,7 +129,9 @@ def score_question(
         evidence=round(answer.evidence, 4),
         retrieve_ms=round(answer.timings_ms.get("retrieve", 0.0), 1),
         answer_ms=round(answer_ms, 1), standalone_question=answer.standalone_question,
-        answer=answer.answer,
+        answer=answer.answer, critical=q.critical, checks=checks,
+        cited=[{"n": c.n, "source": c.source, "page": c.page, "section": c.section,
+                "quote": c.quote} for c in answer.citations],
     )
 
 
@@ -132,9 +142,20 @@ def run_set(
     mode: str | None = None,
     k: int | None = None,
     progress: Callable[[QuestionResult], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> EvalRun:
-    """Ask every question of ``qset`` in this process and score the answers."""
+    """Ask every question of ``qset`` in this process and score the answers; with
+    ``cache_dir``, answers of an unchanged configuration come from the answer cache
+    (:mod:`.cache`) and new ones are stored there."""
+    from assistant.evaluation import cache as answer_cache
+    from assistant.evaluation.stats import intervals
+
     started = time.perf_counter()
+    settings = assistant.settings
+    settings_key = answer_cache.settings_fingerprint(settings, mode, k)
+    index_key = answer_cache.index_fingerprint(assistant)
+    store = (answer_cache.AnswerCache(cache_dir, settings_key, index_key)
+             if cache_dir is not None else None)
     results = []
 
     def chunk_text(chunk_id: str) -> str | None:
@@ -142,22 +163,21 @@ def run_set(
         return got[0].text if got else None
 
     for q in qset.questions:
-        clock = time.perf_counter()
-        first_token = answer = None
-        for event in assistant.ask_stream(AskRequest(q.question, q.history, answer_mode=mode,
-                                                     k=k)):
-            if event.kind == "token" and first_token is None:
-                first_token = (time.perf_counter() - clock) * 1000
-            elif event.kind == "answer":
-                answer = event.answer
-        assert answer is not None
-        result = score_question(q, answer, (time.perf_counter() - clock) * 1000, chunk_text)
+        entry = store.get(q.question, q.history) if store else None
+        if entry is not None:
+            answer = answer_cache.answer_from_dict(entry["answer"])
+            answer_ms, first_token = entry["answer_ms"], entry["first_token_ms"]
+        else:
+            answer, answer_ms, first_token = _ask(assistant, q, mode, k)
+            if store:
+                store.put(q.question, q.history, answer, answer_ms, first_token)
+        result = score_question(q, answer, answer_ms, chunk_text)
+        result.cached = entry is not None
         if first_token is not None:
             result.first_token_ms = round(first_token, 1)
         results.append(result)
         if progress:
             progress(result)
-    settings = assistant.settings
     meta = {
         "set": qset.name,
         "set_file": str(qset.path),
@@ -174,8 +194,28 @@ def run_set(
         "documents": len(assistant.documents()),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "seconds": round(time.perf_counter() - started, 1),
+        "settings_hash": settings_key,
+        "index_fingerprint": index_key,
+        "code_version": answer_cache.code_version(),
+        "cache": store.counters() if store else None,
     }
-    return EvalRun(meta, compute_metrics(results), results)
+    run = EvalRun(meta, compute_metrics(results), results)
+    run.intervals = {m: i.to_list() if i else None for m, i in intervals(run.rows()).items()}
+    return run
+
+
+def _ask(assistant: Any, q: EvalQuestion, mode: str | None, k: int | None
+         ) -> tuple[Answer, float, float | None]:
+    """The answer to ``q``, its time and the time to its first draft token (ms)."""
+    clock = time.perf_counter()
+    first_token = answer = None
+    for event in assistant.ask_stream(AskRequest(q.question, q.history, answer_mode=mode, k=k)):
+        if event.kind == "token" and first_token is None:
+            first_token = (time.perf_counter() - clock) * 1000
+        elif event.kind == "answer":
+            answer = event.answer
+    assert answer is not None
+    return answer, (time.perf_counter() - clock) * 1000, first_token
 
 
 def _share(numerator: float, denominator: float) -> float | None:
@@ -237,87 +277,4 @@ def compute_metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
         "answer_ms_mean": round(statistics.fmean(r.answer_ms for r in results), 1)
         if results else None,
         "by_type": dict(sorted(by_type.items())),
-    }
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A run against a baseline: metrics that dropped beyond tolerance, questions that changed."""
-
-    regressions: list[tuple[str, float, float, float]]  # metric, baseline, now, tolerance
-    newly_failing: list[str]
-    newly_passing: list[str]
-    missing: list[str]  # questions in the baseline that this run did not have
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.regressions)
-
-
-def read_baseline(path: Path | str) -> dict[str, Any]:
-    import json
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EvalSetError(f"baseline {path} cannot be read: {exc.strerror or exc}") from exc
-    except ValueError as exc:
-        raise EvalSetError(f"baseline {path} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict) or "metrics" not in data or "results" not in data:
-        raise EvalSetError(f"baseline {path} is not an `assistant eval` results file")
-    return data
-
-
-def compare(run: EvalRun, baseline: dict[str, Any]) -> Comparison:
-    """Metrics that fell by more than the baseline's tolerance, and per-question changes."""
-    tolerances = {**TOLERANCES, **(baseline.get("tolerances") or {})}
-    regressions = []
-    for metric, tolerance in tolerances.items():
-        before, now = baseline["metrics"].get(metric), run.metrics.get(metric)
-        if before is None or now is None:
-            continue
-        drop = (now - before) if metric in LOWER_IS_BETTER else (before - now)
-        if drop > tolerance + 1e-9:
-            regressions.append((metric, before, now, tolerance))
-    was = {r["id"]: bool(r["passed"]) for r in baseline["results"]}
-    now_passed = {r.id: r.passed for r in run.results}
-    return Comparison(
-        regressions=regressions,
-        newly_failing=[i for i, ok in now_passed.items() if was.get(i) and not ok],
-        newly_passing=[i for i, ok in now_passed.items() if i in was and not was[i] and ok],
-        missing=[i for i in was if i not in now_passed],
-    )
-
-
-def describe_comparison(comparison: Comparison, baseline_path: Path | str) -> str:
-    lines = []
-    if comparison.regressions:
-        lines.append(f"REGRESSION against {baseline_path}:")
-        for metric, before, now, tolerance in comparison.regressions:
-            lines.append(f"  {metric}: {before} -> {now} (tolerance {tolerance})")
-    else:
-        lines.append(f"No metric dropped beyond its tolerance against {baseline_path}.")
-    if comparison.newly_failing:
-        lines.append(
-            "Questions that went from pass to fail: " + ", ".join(comparison.newly_failing)
-        )
-    if comparison.newly_passing:
-        lines.append("Questions that now pass: " + ", ".join(comparison.newly_passing))
-    if comparison.missing:
-        lines.append("In the baseline but not in this run: " + ", ".join(comparison.missing))
-    return "\n".join(lines)
-
-
-def baseline_document(run: EvalRun, previous: dict[str, Any] | None) -> dict[str, Any]:
-    """The baseline file for ``run``: its results plus the tolerances (kept from the previous
-    baseline when there was one)."""
-    tolerances = dict(TOLERANCES)
-    if previous and previous.get("tolerances"):
-        tolerances.update(previous["tolerances"])
-    return {
-        "tolerances": tolerances,
-        "tolerances_note": "largest allowed drop of each metric (rise, for false_refusal_rate) "
-        "before `assistant eval --baseline` exits non-zero; latency is reported, not gated",
-        **run.to_dict(),
     }

@@ -14,6 +14,7 @@ from assistant.indexing import Index
 from assistant.records import Filters, Passage, SearchRequest
 from assistant.retrieval.fusion import FusionParams, fusion
 from assistant.retrieval.rerank import Reranker
+from assistant.settings import Settings
 from assistant.text import KEY_VALUE
 from ingest.records import Chunk
 from vectorstore import Hit
@@ -26,9 +27,11 @@ FACT_LINES = 3
 class HybridRetriever:
     """Searches the index; every passage comes from a document with a catalog record."""
 
-    def __init__(self, index: Index, reranker: Reranker | None = None):
+    def __init__(
+        self, index: Index, reranker: Reranker | None = None, settings: Settings | None = None
+    ):
         self.index = index
-        self.settings = index.settings
+        self.settings = settings or index.settings
         self.reranker = reranker
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()

@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML (a test "
                     "case per question) for CI; exit 1 means a regression, 2 a run that failed")
+    ev.add_argument("--summary", type=Path, metavar="FILE", help="write a Markdown summary for "
+                    "a CI job page (default: appended to $GITHUB_STEP_SUMMARY when it is set)")
+    ev.add_argument("--matrix", type=Path, metavar="FILE", help="run the named configurations "
+                    "of this YAML file (mode, k, settings) side by side in one process")
+    ev.add_argument("--history", type=Path, metavar="FILE", help="the run history (JSON Lines) "
+                    "to append to (default OUT/history.jsonl)")
+    ev.add_argument("--no-history", action="store_true", help="do not append to the history")
+    ev.add_argument("--cache-dir", type=Path, metavar="DIR", help="the answer cache "
+                    "(default build/eval/cache)")
+    ev.add_argument("--no-cache", action="store_true",
+                    help="answer every question again, even for an unchanged configuration")
 
     doctor = commands.add_parser(
         "doctor", help="check the index's health; --repair rebuilds what is derived"

@@ -4,23 +4,8 @@ corpus against eval_questions/baseline.json, through the real `assistant eval` c
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from helpers import ROOT
-
-SET = ROOT / "eval_questions" / "reports.yaml"
-BASELINE = ROOT / "eval_questions" / "baseline.json"
-
-
-def run_eval(index, out, *extra: str, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.serve.cli", "--index", str(index), "eval", str(SET),
-         "--baseline", str(BASELINE), "--out", str(out), "--quiet", *extra],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-        env={"HF_HUB_OFFLINE": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
-    )
+from scored import BASELINE, run_eval
 
 
 def test_the_fixed_set_meets_its_baseline(corpus, tmp_path):
@@ -32,7 +17,8 @@ def test_the_fixed_set_meets_its_baseline(corpus, tmp_path):
     assert results["meta"]["set_sha256"] == baseline["meta"]["set_sha256"]
     assert results["metrics"]["questions"] >= 50
     report = (tmp_path / "report.html").read_text()
-    assert report.count("<svg") == 3
+    assert report.count("<svg") == 4  # three charts of the run, the differences to the baseline
+    assert results["comparison"]["flips"] == [] and not results["comparison"]["failed"]
     assert "Questions that did not pass" in (tmp_path / "summary.md").read_text()
     check_junit(tmp_path / "junit.xml", results)
 

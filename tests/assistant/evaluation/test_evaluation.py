@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import passage
+from scored import BUDGET_Q, NONE_Q, answer, run_of, stored
 
 from assistant.errors import EvalSetError
 from assistant.evaluation.calibration import calibrate, fit_threshold, write_threshold
@@ -15,40 +15,15 @@ from assistant.evaluation.feedback import (
     candidates_yaml,
     read_feedback,
 )
+from assistant.evaluation.gate import compare
 from assistant.evaluation.report import html_report, markdown
 from assistant.evaluation.runs import (
     EvalQuestion,
-    EvalRun,
-    Source,
-    compare,
     compute_metrics,
     load_question_set,
     score_question,
 )
-from assistant.records import Answer, Citation
 from assistant.settings import Settings
-
-BUDGET = passage(1, "Budget: US$ 2,580,649. The donor was DFID.")
-OTHER = passage(2, "Nineteen offices replied.")
-
-
-def answer(text: str, answerable: bool = True, passages=(OTHER, BUDGET), cite=BUDGET) -> Answer:
-    citations = (
-        Citation(1, cite.rank, cite.chunk_id, cite.source, cite.title, cite.year, cite.page,
-                 None, cite.section, "Budget: US$ 2,580,649.", ("Budget: US$ 2,580,649.",),
-                 ((0, 22),), cite.text, 1.0),
-    ) if answerable else ()
-    return Answer("q", "q", text, answerable, "extractive", citations, tuple(passages), 0.6,
-                  0.4, timings_ms={"retrieve": 20.0})
-
-
-BUDGET_Q = EvalQuestion("b1", "What was the budget?", True, "number", ("2,580,649", "DFID"),
-                        (Source("r.md", "Budget: US$ 2,580,649"),))
-NONE_Q = EvalQuestion("n1", "Who won the cup?", False, "unanswerable")
-
-
-def stored(chunk_id: str) -> str | None:
-    return {p.chunk_id: p.text for p in (BUDGET, OTHER)}.get(chunk_id)
 
 
 def test_an_answer_with_every_fact_passes_and_retrieval_is_scored():
@@ -71,12 +46,6 @@ def test_missing_facts_refusals_and_unanswerable_questions():
     assert metrics["keyword_accuracy"] == 0.25 and metrics["false_refusal_rate"] == 0.5
     assert metrics["evidence_cited"] == 1.0  # partial's citation holds the quote
     assert metrics["by_type"]["number"] == {"questions": 2, "passed": 0, "accuracy": 0.0}
-
-
-def run_of(*results) -> EvalRun:
-    return EvalRun({"set": "t", "mode": "extractive", "k": 8, "retrieval_mode": "hybrid",
-                    "refusal_threshold": 0.4, "set_sha256": "ab", "date": "d", "seconds": 1},
-                   compute_metrics(results), list(results))
 
 
 def test_the_baseline_gate_names_what_dropped_and_which_questions_failed():
@@ -152,6 +121,8 @@ def test_feedback_becomes_candidates_that_a_set_refuses_until_completed(tmp_path
     ("questions:\n- {id: a, question: q, answerable: false}\n- {id: a, question: r, "
      "answerable: false}", "used twice"),
     ("questions:\n- {id: a, question: q, answerable: false, type: trivia}", "must be one of"),
+    ("questions:\n- {id: a, question: q, answerable: false, critical: 1}",
+     "`critical` must be true or false"),
 ])
 def test_malformed_sets_name_the_file_and_question(tmp_path, body, message):
     path = tmp_path / "set.yaml"

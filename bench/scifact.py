@@ -202,7 +202,7 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     results["hybrid"] = {
         s: score(fused_runs(rankings[s], doc_of, "hybrid", **best), splits[s]) for s in splits
     }
-    label = {"dense": "dense only (Chroma, all-MiniLM-L6-v2)",
+    label = {"dense": f"dense only (Chroma, {embedder.name})",
              "lexical": "FTS5 only (bm25, porter)",
              "hybrid": f"hybrid, best on train ({describe(best)}, {DEPTH} candidates)"}
     lines = [

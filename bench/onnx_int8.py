@@ -90,6 +90,7 @@ class OnnxInt8Embedder(BertEmbedder):
         self._weights = {"onnx": True}
 
     def _forward(self, rows: list[list[int]]) -> np.ndarray:
+        self._load()
         length = max(len(r) for r in rows)
         ids = np.zeros((len(rows), length), dtype=np.int64)
         mask = np.zeros_like(ids)

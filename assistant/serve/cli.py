@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="TOML settings file (env ASSISTANT_CONFIG)")
     parser.add_argument("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000 "
                         "(env ASSISTANT_CHROMA_URL); default: the index directory")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the version and the embedder this CPU runs, then exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add or update reports in the index")
@@ -109,6 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_models(commands)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the package version, and the embedding model, backend and precision that
+    the settings (``--config`` when given before it, else the environment) resolve to here."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from vectorstore import describe_embedder
+
+        try:
+            number = version("eval-report-assistant")
+        except PackageNotFoundError:
+            number = "(not installed)"
+        try:
+            settings = Settings.load(config_file=namespace.config)
+            line = describe_embedder(settings.embedding_model, settings.embedding_backend,
+                                     settings.embedding_precision)
+        except AssistantError as exc:
+            line = f"(settings: {exc})"
+        print(f"assistant {number}\nembedder: {line}")
+        parser.exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -168,8 +168,11 @@ def _assistant(settings: Settings) -> Any:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.serve.progress import ingest_progress
+
     paths = args.paths or [settings.reports_dir]
-    progress, close = _progress(quiet=args.quiet or not sys.stderr.isatty())
+    progress, close = ingest_progress(sys.stderr, bar=sys.stderr.isatty(),
+                                      quiet=args.quiet or not sys.stderr.isatty())
     progress.on_stage = _fault_pause()
     with _assistant(settings) as assistant:
         try:
@@ -215,34 +218,6 @@ def _fault_pause() -> Any:
             time.sleep(3600)
 
     return pause
-
-
-def _progress(quiet: bool) -> tuple[Any, Any]:
-    """A tqdm bar over files, with the embedding of the current file in its postfix."""
-    from assistant.indexing import IngestProgress
-
-    if quiet:
-        return IngestProgress(), lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
-
-    def on_file(path: Path, number: int, total: int) -> None:
-        bar.total = total
-        bar.set_description(path.name[:40])
-        bar.refresh()
-
-    def on_chunks(done: int, total: int) -> None:
-        bar.set_postfix_str(f"embedding {done}/{total} chunks")
-
-    def on_result(_: Any) -> None:
-        bar.set_postfix_str("")
-        bar.update(1)
-
-    def on_ocr(page: int, pages: int) -> None:
-        bar.set_postfix_str(f"OCR page {page}/{pages}")
-
-    return IngestProgress(on_file, on_chunks, on_result, on_ocr=on_ocr), bar.close
 
 
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:

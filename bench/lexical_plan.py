@@ -29,7 +29,7 @@ from vectorstore.lexical import MAX_POSTINGS, Fts5LexicalIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "<!-- lexical-plan -->"
-PLANS: tuple[int | None, ...] = (None, 80_000, 40_000, MAX_POSTINGS, 10_000)
+PLANS: tuple[int | None, ...] = (None, 80_000, MAX_POSTINGS, 20_000, 10_000)
 DEPTH = 50
 
 

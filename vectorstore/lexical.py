@@ -38,7 +38,7 @@ _WEIGHTS = ", ".join(
 )
 _TERM = re.compile(r"\w+", re.UNICODE)
 #: The chunk entries a search's terms may hold in all before the commonest are left out.
-MAX_POSTINGS = 20_000
+MAX_POSTINGS = 40_000
 #: ...but a search keeps at least this many of its terms, the rarest.
 MIN_TERMS = 2
 STOPWORDS = frozenset(

@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install lint ingest clean bench eval eval-matrix browser ocr local-llm local-runtime
 
 # Ingests data/reports when new or changed, then serves http://127.0.0.1:7860 (Ctrl-C stops).
+# app.py says what it is doing: the reports it ingests (with a progress bar), then the URL.
 run: install
+	@echo "Starting the assistant (python app.py)"
 	$(PY) app.py
 
 # The pytest run includes the question-set gate (tests/assistant/evaluation/test_eval_gate.py)
@@ -70,10 +72,12 @@ eval-matrix: install
 
 install: $(STAMP)
 
+# pip shows what it downloads and installs: the first run takes minutes (torch, Chroma, Gradio).
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@test -x $(PY) || { echo "Creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the assistant and its dependencies into $(VENV) (first run: a few minutes)"
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e '.[dev]'
 	touch $(STAMP)
 
 $(VENV)/.bench-installed: pyproject.toml $(STAMP)

@@ -391,13 +391,22 @@ def main(argv: list[str]) -> int:
         )
         settings.auth_pairs()  # a malformed ASSISTANT_AUTH fails here, not on first login
         service = Service(settings)
-        if not args.no_ingest:
-            report = service.ingest_default()
+        if not args.no_ingest and settings.reports_dir.is_dir():
+            from assistant.serve.progress import ingest_progress
+
+            print(f"Bringing the index in {settings.index_dir} up to date with the reports in "
+                  f"{settings.reports_dir} (a first run embeds them all)", flush=True)
+            progress, close = ingest_progress(sys.stderr, bar=sys.stderr.isatty())
+            try:
+                report = service.ingest_default(progress)
+            finally:
+                close()
             if report is not None:
                 for failure in report.failed:
                     print(f"FAILED {failure.error}", file=sys.stderr)
                 print(f"Index: {report.documents_in_index} reports, {report.chunks_in_index} "
                       f"chunks in {settings.index_dir}", flush=True)
+        print("Starting the chat page, the REST API and the MCP tools", flush=True)
         app = build_app(service)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -227,6 +227,8 @@ class Index:
                 checkpoint("embed", first)
 
         before_write()
+        if progress.on_embed:
+            progress.on_embed([p.path for p in group], len(chunks))
         vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
         self.dense.upsert(chunks, vectors, on_batch=lambda: checkpoint("write", first))
         for p in group:

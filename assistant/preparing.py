@@ -5,7 +5,7 @@ writes what this prepares."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,16 +47,20 @@ class Pending:
 class IngestProgress:
     """Callbacks a front end can pass to follow an ingest (all optional).
 
-    ``on_stage(stage, path)`` is called as a group of files reaches each write stage
-    (``parse``, ``embed``, ``write``, ``catalog``); the crash tests use it to stop at a known
-    point.
+    Files are read one by one (``on_file`` before each), then embedded and written in groups:
+    ``on_embed(paths, chunks)`` announces a group, ``on_chunks(done, total)`` follows its
+    embedding, and ``on_result`` comes once per file when its group is written (at once for a
+    file that needs no write). ``on_stage(stage, path)`` is called as a group of files reaches
+    each write stage (``parse``, ``embed``, ``write``, ``catalog``); the crash tests use it to
+    stop at a known point.
     """
 
-    on_file: Callable[[Path, int, int], None] | None = None  # path, index, total
-    on_chunks: Callable[[int, int], None] | None = None  # embedded so far, total for the file
+    on_file: Callable[[Path, int, int], None] | None = None  # path, number (1-based), total
+    on_chunks: Callable[[int, int], None] | None = None  # embedded so far, total for the group
     on_result: Callable[[FileResult], None] | None = None
     on_stage: Callable[[str, Path], None] | None = None
     on_ocr: Callable[[int, int], None] | None = None  # a scanned page: its number, page count
+    on_embed: Callable[[Sequence[Path], int], None] | None = None  # a group's files, chunks
 
 
 def prepare_file(

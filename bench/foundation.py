@@ -50,6 +50,12 @@ def machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB"
     except (ValueError, OSError):
         pass
+    from vectorstore.bert import onednn_allows_amx
+
+    if amx and not onednn_allows_amx():
+        isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "")
+        return (f"{cpu} (AMX, held off: ONEDNN_MAX_CPU_ISA={isa}, emulating a CPU without AMX), "
+                f"{os.cpu_count()} CPU{memory}, Python {platform.python_version()}")
     return (f"{cpu}{' (AMX)' if amx else ''}, {os.cpu_count()} CPU{memory}, "
             f"Python {platform.python_version()}")
 

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MARK = "<!-- onnx -->"
 
 
-def export(model_dir: Path, target: Path) -> float:
-    """Export and quantise; returns the seconds it took (imports included)."""
+def export(model_dir: Path, target: Path, quantise: bool = True) -> float:
+    """Export (and quantise); returns the seconds it took (imports included)."""
     started = time.perf_counter()
     import onnx
     import torch
@@ -46,7 +46,7 @@ def export(model_dir: Path, target: Path) -> float:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask,
                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
 
-    fp32 = target.with_suffix(".fp32.onnx")
+    fp32 = target.with_suffix(".fp32.onnx") if quantise else target
     example = torch.ones((2, 16), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
     torch.onnx.export(
@@ -55,18 +55,21 @@ def export(model_dir: Path, target: Path) -> float:
                                                 "hidden": axes},
         opset_version=17, dynamo=False,
     )
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    fp32.unlink()
+    if quantise:
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        fp32.unlink()
     return time.perf_counter() - started
 
 
 class OnnxInt8Embedder(BertEmbedder):
-    """int8 all-MiniLM-L6-v2 through onnxruntime; the model file is cached in ``cache_dir``."""
+    """int8 (or, with ``quantise=False``, fp32) all-MiniLM-L6-v2 through onnxruntime; the model
+    file is cached in ``cache_dir``."""
 
-    def __init__(self, cache_dir: Path, **kwargs: Any):
+    def __init__(self, cache_dir: Path, quantise: bool = True, **kwargs: Any):
         super().__init__(precision="fp32", **kwargs)
-        self.precision = "onnx-int8"
+        self.quantise = quantise
+        self.precision = "onnx-int8" if quantise else "onnx-fp32"
         self.cache_dir = Path(cache_dir)
         self.export_seconds = 0.0
         self._session: Any = None
@@ -77,12 +80,13 @@ class OnnxInt8Embedder(BertEmbedder):
         super()._load()  # tokenizer, config, checks; the torch weights are dropped below
         import onnxruntime as ort
 
-        target = self.cache_dir / "models" / f"minilm-{PACKAGED_MODEL_SHA256[:16]}-int8.onnx"
+        kind = "int8" if self.quantise else "fp32"
+        target = self.cache_dir / "models" / f"minilm-{PACKAGED_MODEL_SHA256[:16]}-{kind}.onnx"
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             path = self.model_path()
             assert path is not None
-            self.export_seconds = export(path, target)
+            self.export_seconds = export(path, target, self.quantise)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 2
         self._session = ort.InferenceSession(str(target), options,
@@ -90,6 +94,7 @@ class OnnxInt8Embedder(BertEmbedder):
         self._weights = {"onnx": True}
 
     def _forward(self, rows: list[list[int]]) -> np.ndarray:
+        self._load()
         length = max(len(r) for r in rows)
         ids = np.zeros((len(rows), length), dtype=np.int64)
         mask = np.zeros_like(ids)

@@ -9,6 +9,7 @@ from vectorstore.embedders import (
     EMBEDDERS,
     EMBEDDING_PRECISIONS,
     EmbedderBackend,
+    describe_embedder,
     make_embedder,
 )
 from vectorstore.errors import EmbeddingModelError, IndexMismatch, IndexUnavailable, StoreError
@@ -34,6 +35,7 @@ __all__ = [
     "LocalModelEmbedder",
     "SentenceTransformerEmbedder",
     "StoreError",
+    "describe_embedder",
     "fts_query",
     "make_embedder",
     "open_client",

@@ -12,13 +12,18 @@ models go through sentence-transformers (:func:`vectorstore.embedders.make_embed
 Precision: ``fp32``, or ``bf16`` (weights and activations in bfloat16, pooling in fp32). ``auto``
 picks bf16 on CPUs with AMX bf16 units, where it is about 3x faster than fp32 with vectors at
 cosine >= 0.9999 to fp32 (docs/benchmarks.md); elsewhere bf16 is emulated or slow, so fp32.
+
+In fp32, small batches (a question, an answer's sentences) run through the numpy copy of this
+forward pass (:mod:`vectorstore.bert_numpy`) until the process loads torch for a large one, so a
+command that only asks a question never imports torch.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,8 @@ from vectorstore.embedder import LocalModelEmbedder
 from vectorstore.errors import EmbeddingModelError
 
 PRECISIONS = ("auto", "fp32", "bf16")
+#: The largest fp32 batch (texts x longest, in word-pieces) run through numpy instead of torch.
+NUMPY_MAX_TOKENS = 2048
 
 
 def cpu_flags() -> list[str]:
@@ -47,14 +54,42 @@ def cpu_has_amx_bf16() -> bool:
     return "amx_bf16" in cpu_flags()
 
 
-def resolve_precision(precision: str) -> str:
+def onednn_allows_amx(env: Mapping[str, str] | None = None) -> bool:
+    """False when ``ONEDNN_MAX_CPU_ISA`` caps oneDNN below AMX (``AVX512_CORE_BF16``,
+    ``AVX512_CORE``, ``AVX2``...): torch's bf16 products then run without the AMX tiles, as on
+    a CPU that has none. This is how the non-AMX figures in docs/benchmarks.md were taken."""
+    cap = (os.environ if env is None else env).get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+    return cap in ("", "ALL", "DEFAULT") or "AMX" in cap
+
+
+def resolve_precision(precision: str, env: Mapping[str, str] | None = None) -> str:
+    """``fp32`` or ``bf16`` for a precision setting; ``auto`` is bf16 only where torch's bf16
+    products reach AMX tiles (see :func:`precision_reason`)."""
     if precision not in PRECISIONS:
         raise EmbeddingModelError(
             f"embedding precision must be one of {', '.join(PRECISIONS)}; got {precision!r}"
         )
     if precision == "auto":
-        return "bf16" if cpu_has_amx_bf16() else "fp32"
+        return "bf16" if cpu_has_amx_bf16() and onednn_allows_amx(env) else "fp32"
     return precision
+
+
+def precision_reason(precision: str, env: Mapping[str, str] | None = None) -> str:
+    """Why ``precision`` resolves as it does on this CPU, in one line (for ``assistant doctor``
+    and ``assistant --version``)."""
+    chosen = resolve_precision(precision, env)
+    if precision != "auto":
+        return f"{chosen}: set by ASSISTANT_EMBEDDING_PRECISION={precision}"
+    flags = set(cpu_flags())
+    if chosen == "bf16":
+        return "bf16: the CPU has AMX bf16 tiles (about 3x the fp32 speed, docs/benchmarks.md)"
+    if "amx_bf16" in flags:
+        return ("fp32: ONEDNN_MAX_CPU_ISA keeps oneDNN off the CPU's AMX tiles, and bf16 "
+                "without them measured slower than fp32")
+    if "avx512_bf16" in flags:
+        return ("fp32: no AMX; bf16 through avx512_bf16 alone measured slower than fp32 "
+                "(set ASSISTANT_EMBEDDING_PRECISION=bf16 to try it on this CPU)")
+    return "fp32: no AMX bf16 on this CPU, where bf16 runs emulated and slower"
 
 
 def is_mean_pooled_bert(path: Path | None) -> bool:
@@ -97,11 +132,13 @@ class BertEmbedder(LocalModelEmbedder):
         # Text put before queries and before documents, for models trained with them
         # ("query: " / "passage: " for e5), from config_sentence_transformers.json.
         self.prompts: dict[str, str] = {}
+        self._numpy_weights: dict[str, Any] = {}
         self._load_lock = threading.Lock()
 
-    def _load(self) -> None:
+    def _prepare(self) -> None:
+        """Check the folder and the weights' sha256, read the config and the tokenizer (once)."""
         with self._load_lock:
-            if self._weights:
+            if self._encoder is not None:
                 return
             path = self.model_path()
             if not is_mean_pooled_bert(path):
@@ -111,8 +148,6 @@ class BertEmbedder(LocalModelEmbedder):
                 )
             assert path is not None
             self.verify()
-            import torch
-            from safetensors.torch import load_file
             from tokenizers import Tokenizer
 
             config = json.loads((path / "config.json").read_text(encoding="utf-8"))
@@ -129,42 +164,78 @@ class BertEmbedder(LocalModelEmbedder):
             except (OSError, ValueError):
                 prompts = {}
             self.prompts = {k: v for k, v in prompts.items() if k in ("query", "document") and v}
-            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
-            raw = load_file(str(path / "model.safetensors"))
-            weights = {
-                name.removeprefix("bert."): tensor.to(dtype)
-                for name, tensor in raw.items()
-                if tensor.is_floating_point()
-            }
             self.max_tokens = int(
                 st_config.get("max_seq_length") or config.get("max_position_embeddings", 512)
             )
             encoder = Tokenizer.from_file(str(path / "tokenizer.json"))
             encoder.no_padding()
             encoder.enable_truncation(self.max_tokens)
-            self._encoder = encoder
             self._config = config
             self.dimension = int(config["hidden_size"])
-            self._weights = weights
+            self._encoder = encoder
+
+    def _load(self) -> None:
+        """The torch weights, in this embedder's precision."""
+        self._prepare()
+        with self._load_lock:
+            if self._weights:
+                return
+            import torch
+            from safetensors.torch import load_file
+
+            path = self.model_path()
+            assert path is not None
+            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
+            raw = load_file(str(path / "model.safetensors"))
+            self._weights = {
+                name.removeprefix("bert."): tensor.to(dtype)
+                for name, tensor in raw.items()
+                if tensor.is_floating_point()
+            }
+            self._numpy_weights = {}
             self.loads += 1
+
+    def _load_numpy(self) -> dict[str, Any]:
+        """The fp32 weights memory-mapped for :mod:`vectorstore.bert_numpy` (no torch)."""
+        self._prepare()
+        with self._load_lock:
+            if not self._numpy_weights:
+                from vectorstore.bert_numpy import load_safetensors
+
+                path = self.model_path()
+                assert path is not None
+                self._numpy_weights = load_safetensors(path / "model.safetensors")
+                self.loads += 1
+            return self._numpy_weights
+
+    def runs_on_numpy(self, rows: Sequence[Sequence[int]]) -> bool:
+        """Whether a batch of these token rows runs through numpy rather than torch: in fp32,
+        while this process has not loaded the torch weights, for a batch of at most
+        :data:`NUMPY_MAX_TOKENS` padded tokens (questions and answer sentences; an ingest's
+        batches go to torch). The two give the same vectors within float32 rounding."""
+        return (
+            self.precision == "fp32"
+            and not self._weights
+            and len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
+        )
 
     # -- embedding -----------------------------------------------------------------------------
     def batching_order(self, texts: Sequence[str]) -> list[int]:
         """Shortest first (in word-pieces), so each batch pads to about its own length."""
-        self._load()
+        self._prepare()
         encodings = self._encoder.encode_batch(list(texts))
         return sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query's vector (after the model's query prompt, if it has one)."""
-        self._load()
+        self._prepare()
         return self._embed([self.prompts.get("query", "") + text])[0]
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors of ``texts`` (documents: after the model's document
         prompt, if it has one), in their order; run shortest first in forward passes of at
         most ``batch_size`` texts."""
-        self._load()
+        self._prepare()
         prompt = self.prompts.get("document", "")
         return self._embed([prompt + t for t in texts] if prompt else texts)
 
@@ -176,11 +247,25 @@ class BertEmbedder(LocalModelEmbedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            out[batch] = self._forward([encodings[i].ids for i in batch])
+            rows = [encodings[i].ids for i in batch]
+            out[batch] = self._forward_numpy(rows) if self.runs_on_numpy(rows) else \
+                self._forward(rows)
         self.embedded += len(texts)
         return out
 
+    def _forward_numpy(self, rows: list[list[int]]) -> np.ndarray:
+        from threadpoolctl import threadpool_limits
+
+        from vectorstore.bert_numpy import forward
+
+        weights = self._load_numpy()
+        # one BLAS thread: these products are small, and a second thread that has to wait for
+        # a busy core makes OpenBLAS many times slower
+        with threadpool_limits(1, user_api="blas"):
+            return forward(weights, self._config, rows)
+
     def _forward(self, rows: list[list[int]]) -> np.ndarray:
+        self._load()
         import torch
         import torch.nn.functional as F  # noqa: N812
 

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from vectorstore.bert import PRECISIONS, BertEmbedder, is_mean_pooled_bert, resolve_precision
+from vectorstore.bert import (
+    PRECISIONS,
+    BertEmbedder,
+    is_mean_pooled_bert,
+    precision_reason,
+    resolve_precision,
+)
 from vectorstore.e5 import E5_NAMES
 from vectorstore.embedder import DEFAULT_MODEL, LocalModelEmbedder, local_model_path
 from vectorstore.errors import EmbeddingModelError
@@ -82,3 +88,25 @@ def make_embedder(
     raise EmbeddingModelError(  # unreachable while a registered backend serves any model
         f"no embedding backend serves '{model}'; set ASSISTANT_EMBEDDING_BACKEND"
     )
+
+
+def describe_embedder(
+    model: str = DEFAULT_MODEL, backend: str = AUTO, precision: str = "auto"
+) -> str:
+    """One line for ``assistant --version`` and ``assistant doctor``: the model, the backend
+    that serves it, and the precision this CPU gets with the reason (nothing is loaded)."""
+    try:
+        path = local_model_path(model)
+    except EmbeddingModelError:
+        path = None
+    if backend == AUTO:
+        backend = "native" if model in E5_NAMES else next(
+            (name for name, entry in EMBEDDERS.items() if entry.serves(path)),
+            "sentence-transformers",
+        )
+    if backend != "native":
+        return f"{model} · {backend} · fp32"
+    line = f"{model} · native · {precision_reason(precision)}"
+    if resolve_precision(precision) == "fp32":
+        line += "; questions run through numpy until torch is loaded"
+    return line

@@ -1,6 +1,17 @@
 """The lexical index: SQLite FTS5 with the porter tokenizer and ``bm25()`` ranking.
 
 It is a local cache derived from Chroma (the source of truth), rebuildable at any time.
+
+A search ORs the question's terms, and bm25 then scores every chunk that holds any of them: its
+cost grows with the terms' posting lists. At 100k chunks a question holding "migration" or
+"labour" (each in a third to a half of the chunks) makes FTS5 score most of the index, and such
+terms weigh little in bm25 (FTS5's idf, ln((N - n + 0.5) / (n + 0.5)), is about 0 at n = N/2
+and floored just above 0 beyond). So when the question's terms hold more than
+:data:`MAX_POSTINGS` chunk entries in all, the commonest terms are left out of the OR until the
+rest fit, keeping at least the :data:`MIN_TERMS` rarest. A small index never reaches the budget
+(the default corpus has 526 chunks), so its searches are unchanged. Each term's chunk count is
+read from FTS5's own vocabulary (an ``fts5vocab`` table), under its Porter stem as the
+tokenizer stores it.
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ingest.records import Chunk
 from vectorstore.errors import IndexUnavailable
@@ -25,6 +37,10 @@ _WEIGHTS = ", ".join(
     {"text": "1.0", "section": "0.5", "title": "0.2"}.get(c, "0.0") for c in _COLUMNS
 )
 _TERM = re.compile(r"\w+", re.UNICODE)
+#: The chunk entries a search's terms may hold in all before the commonest are left out.
+MAX_POSTINGS = 40_000
+#: ...but a search keeps at least this many of its terms, the rarest.
+MIN_TERMS = 2
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -36,23 +52,47 @@ STOPWORDS = frozenset(
 )
 
 
-def fts_query(text: str, max_terms: int = 64) -> str:
-    """An FTS5 query that ORs the question's terms, each quoted, so no input is read as
-    FTS5 syntax (``"foo" NEAR( OR *`` is just three words)."""
+def query_terms(text: str, max_terms: int = 64) -> list[str]:
+    """The question's distinct words, lower-cased, stopwords out (unless nothing else is
+    left), at most ``max_terms``."""
     terms: list[str] = []
     for term in _TERM.findall(text.lower()):
         if term not in terms:
             terms.append(term)
-    content = [t for t in terms if t not in STOPWORDS] or terms
-    return " OR ".join(f'"{t}"' for t in content[:max_terms])
+    return ([t for t in terms if t not in STOPWORDS] or terms)[:max_terms]
+
+
+def fts_query(text: str, max_terms: int = 64) -> str:
+    """An FTS5 query that ORs the question's terms, each quoted, so no input is read as
+    FTS5 syntax (``"foo" NEAR( OR *`` is just three words)."""
+    return _or(query_terms(text, max_terms))
+
+
+def _or(terms: Sequence[str]) -> str:
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+_STEMMER: Any = None
+
+
+def porter_stem(word: str) -> str:
+    """``word`` as FTS5's porter tokenizer stores it (Snowball's implementation of the same
+    Porter algorithm; a word it leaves empty is kept as it is)."""
+    global _STEMMER
+    if _STEMMER is None:
+        import snowballstemmer
+
+        _STEMMER = snowballstemmer.stemmer("porter")
+    return str(_STEMMER.stemWord(word)) or word
 
 
 class Fts5LexicalIndex:
     """Chunks in an FTS5 table; one connection per thread, opened on first use (construction
     does no I/O; a file that cannot be opened raises :class:`IndexUnavailable` then)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_postings: int | None = MAX_POSTINGS):
         self.path = Path(path)
+        self.max_postings = max_postings  # None: every term stays in the OR
         self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
@@ -67,6 +107,9 @@ class Fts5LexicalIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5({columns}, "
                     "tokenize='porter unicode61 remove_diacritics 2')"
                 )
+                # the terms' chunk counts, for leaving the common ones out of a search
+                conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_terms "
+                             "USING fts5vocab(main, chunks, 'row')")
             except (sqlite3.Error, OSError) as exc:  # OSError: the folder cannot be made
                 raise IndexUnavailable(f"cannot open the lexical index {self.path}: {exc}") from exc
             self._local.conn = conn
@@ -146,10 +189,12 @@ class Fts5LexicalIndex:
         year_min: int | None = None,
         year_max: int | None = None,
     ) -> list[Hit]:
-        """The ``k`` best chunks by BM25; the score is ``-bm25()`` (higher is better)."""
-        match = fts_query(query)
-        if not match or k <= 0:
+        """The ``k`` best chunks by BM25; the score is ``-bm25()`` (higher is better). Past
+        ``max_postings``, the commonest terms are left out (see the module's doc)."""
+        terms = query_terms(query)
+        if not terms or k <= 0:
             return []
+        match = _or(self.selective_terms(terms))
         sql = [
             f"SELECT {', '.join(_COLUMNS)}, -bm25(chunks, {_WEIGHTS}) AS score "
             "FROM chunks WHERE chunks MATCH ?"
@@ -171,6 +216,25 @@ class Fts5LexicalIndex:
         params.append(k)
         rows = self._conn().execute(" ".join(sql), params).fetchall()
         return [Hit(_chunk(row), float(row[-1])) for row in rows]
+
+    def selective_terms(self, terms: Sequence[str]) -> list[str]:
+        """``terms`` less the commonest while they hold more than ``max_postings`` chunk
+        entries in all, keeping at least :data:`MIN_TERMS` (in their order in the question)."""
+        if self.max_postings is None or len(terms) <= MIN_TERMS:
+            return list(terms)
+        conn = self._conn()
+        counts = {}
+        for term in terms:
+            found = conn.execute("SELECT doc FROM temp.chunk_terms WHERE term = ?",
+                                 (porter_stem(term),)).fetchone()
+            counts[term] = int(found[0]) if found else 0  # not stored as guessed: keep it
+        total, keep = sum(counts.values()), set(terms)
+        for term in sorted(terms, key=lambda t: -counts[t]):  # commonest first
+            if total <= self.max_postings or len(keep) <= MIN_TERMS:
+                break
+            keep.discard(term)
+            total -= counts[term]
+        return [t for t in terms if t in keep]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="TOML settings file (env ASSISTANT_CONFIG)")
     parser.add_argument("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000 "
                         "(env ASSISTANT_CHROMA_URL); default: the index directory")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the version and the embedder this CPU runs, then exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="add or update reports in the index")
@@ -122,6 +124,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """``--version``: the package version, and the embedding model, backend and precision that
+    the settings (``--config`` when given before it, else the environment) resolve to here."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from vectorstore import describe_embedder
+
+        try:
+            number = version("eval-report-assistant")
+        except PackageNotFoundError:
+            number = "(not installed)"
+        try:
+            settings = Settings.load(config_file=namespace.config)
+            line = describe_embedder(settings.embedding_model, settings.embedding_backend,
+                                     settings.embedding_precision)
+        except AssistantError as exc:
+            line = f"(settings: {exc})"
+        print(f"assistant {number}\nembedder: {line}")
+        parser.exit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -153,8 +179,11 @@ def _assistant(settings: Settings) -> Any:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.serve.progress import ingest_progress
+
     paths = args.paths or [settings.reports_dir]
-    progress, close = _progress(quiet=args.quiet or not sys.stderr.isatty())
+    progress, close = ingest_progress(sys.stderr, bar=sys.stderr.isatty(),
+                                      quiet=args.quiet or not sys.stderr.isatty())
     progress.on_stage = _fault_pause()
     with _assistant(settings) as assistant:
         try:
@@ -200,34 +229,6 @@ def _fault_pause() -> Any:
             time.sleep(3600)
 
     return pause
-
-
-def _progress(quiet: bool) -> tuple[Any, Any]:
-    """A tqdm bar over files, with the embedding of the current file in its postfix."""
-    from assistant.indexing import IngestProgress
-
-    if quiet:
-        return IngestProgress(), lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
-
-    def on_file(path: Path, number: int, total: int) -> None:
-        bar.total = total
-        bar.set_description(path.name[:40])
-        bar.refresh()
-
-    def on_chunks(done: int, total: int) -> None:
-        bar.set_postfix_str(f"embedding {done}/{total} chunks")
-
-    def on_result(_: Any) -> None:
-        bar.set_postfix_str("")
-        bar.update(1)
-
-    def on_ocr(page: int, pages: int) -> None:
-        bar.set_postfix_str(f"OCR page {page}/{pages}")
-
-    return IngestProgress(on_file, on_chunks, on_result, on_ocr=on_ocr), bar.close
 
 
 def cmd_search(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ Checks:
   belongs to a document without a record (left by an interrupted ingest).
 - **lexical**: the FTS5 cache passes SQLite's integrity check and holds each document's chunks.
 - **sources**: the report file of every document can be found (needed to rebuild Chroma).
+- **embedder** (always ok, for the record): the model, its backend and the precision this CPU
+  gets, with the reason (bf16 on AMX, else fp32; ``ASSISTANT_EMBEDDING_PRECISION`` overrides).
 
 Repairs, least drastic first:
 - orphan chunks are deleted, the FTS5 cache is rebuilt from Chroma;
@@ -110,8 +112,16 @@ def diagnose(settings: Settings, embedder: Any = None) -> Report:
     report = Report()
     chroma = probe_chroma(settings)
     report.checks.append(chroma)
-    if not chroma.ok:
-        return report
+    if chroma.ok:
+        _check_index(settings, embedder, report)
+    from vectorstore import describe_embedder
+
+    report.checks.append(Check("embedder", True, describe_embedder(
+        settings.embedding_model, settings.embedding_backend, settings.embedding_precision)))
+    return report
+
+
+def _check_index(settings: Settings, embedder: Any, report: Report) -> None:
     # The parts are opened one by one: opening an Assistant would already re-sync the FTS5
     # cache, hiding the state this report is about.
     from vectorstore import (
@@ -157,7 +167,6 @@ def diagnose(settings: Settings, embedder: Any = None) -> Report:
         ))
     finally:
         lexical.close()
-    return report
 
 
 def repair(settings: Settings, embedder: Any = None) -> Report:

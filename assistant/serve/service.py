@@ -96,11 +96,11 @@ class Service:
         }
 
     # -- writing (one at a time) -------------------------------------------------------------
-    def ingest_default(self) -> IngestReport | None:
+    def ingest_default(self, progress: IngestProgress | None = None) -> IngestReport | None:
         """Bring the index up to date with the configured reports folder, when it exists."""
         if not self.settings.reports_dir.is_dir():
             return None
-        return self.assistant.ingest([self.settings.reports_dir])
+        return self.assistant.ingest([self.settings.reports_dir], progress)
 
     def upload(
         self,

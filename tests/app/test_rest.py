@@ -46,6 +46,20 @@ def test_api_docs_load_their_files_from_this_server(app_server):
     assert "cdn.redoc.ly" not in script  # ReDoc's logo would come from its CDN
 
 
+def test_the_first_run_says_what_it_does(app_server):
+    """`make run` on a fresh index: the log names the reports as they are read, embedded and
+    written, counts them, then gives the URL (plain lines: the log is not a terminal)."""
+    log = app_server["log"].read_text()
+    reports = sorted(p.name for p in REPORTS.iterdir() if p.suffix in (".md", ".txt"))
+    n = len(reports)
+    assert log.index("Bringing the index in ") < log.index(f"[0/{n} files] reading 1/{n} (")
+    for name in reports:
+        assert re.search(rf"\[\d+/{n} files\] added {re.escape(name)} \(\d+ chunks\)", log)
+    assert re.search(rf"\[\d+/{n} files\] embedding \d+ chunks of \d+ files? \(", log)
+    assert f"[{n}/{n} files] added " in log
+    assert log.index(f"Index: {n} reports") < log.index("Serving on http://127.0.0.1:")
+
+
 def test_ask_returns_the_answer_record(app_server):
     r = httpx.post(f"{app_server['url']}/api/ask", json={"question": LMPP}, timeout=60)
     assert r.status_code == 200

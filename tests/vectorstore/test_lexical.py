@@ -42,3 +42,43 @@ def test_replace_and_delete_documents(tmp_path):
     assert [h.chunk.chunk_id for h in index.search("visas", 5)] == ["c1"]
     index.delete_doc("d1")
     assert index.count() == 0
+
+
+def test_past_the_budget_the_commonest_terms_leave_the_or(tmp_path):
+    index = Fts5LexicalIndex(tmp_path / "lex.sqlite3", max_postings=None)
+    # "migration" in every chunk, "workers" in 6 of 10, "quotas" and "visas" in one each
+    index.add([
+        _chunk(i, "labour migration " + ("workers " if i < 6 else "") + extra)
+        for i, extra in enumerate(["quotas", "visas"] + [""] * 8)
+    ])
+    question = "Which migration quotas and visas for workers?"
+    everything = [h.chunk.chunk_id for h in index.search(question, 20)]
+    assert len(everything) == 10  # every chunk holds "migration"
+    assert index.selective_terms(["migration", "quotas", "visas", "workers"]) == [
+        "migration", "quotas", "visas", "workers"]
+
+    index.max_postings = 7  # 10 + 6 + 1 + 1 entries: "migration", then "workers" go
+    assert index.selective_terms(["migration", "quotas", "visas", "workers"]) == [
+        "quotas", "visas"]
+    pruned = [h.chunk.chunk_id for h in index.search(question, 20)]
+    assert pruned == ["c0", "c1"] and everything[:2] == pruned  # the same best two
+    index.max_postings = 1  # at least the two rarest stay
+    assert index.selective_terms(["migration", "quotas", "visas"]) == ["quotas", "visas"]
+    index.max_postings = 12  # only "migration" goes: 6 + 1 + 1 fit
+    assert index.selective_terms(["workers", "migration", "visas"]) == ["workers", "visas"]
+
+
+def test_terms_are_counted_under_the_stems_fts5_stores(tmp_path):
+    from vectorstore.lexical import porter_stem
+
+    index = Fts5LexicalIndex(tmp_path / "lex.sqlite3", max_postings=0)
+    words = ["migrants", "migration", "evaluated", "evaluations", "running", "policies",
+             "remittance", "capacities", "trained", "s", "2008", "labour's"]
+    index.add([_chunk(i, f"{w} filler") for i, w in enumerate(words)])
+    conn = index._conn()
+    for word in ("migrants", "evaluations", "policies", "capacities", "trained", "s", "2008"):
+        stored = conn.execute("SELECT doc FROM temp.chunk_terms WHERE term = ?",
+                              (porter_stem(word),)).fetchone()
+        matched = conn.execute("SELECT count(*) FROM chunks WHERE chunks MATCH ?",
+                               (f'"{word}"',)).fetchone()[0]
+        assert stored is not None and stored[0] == matched > 0, word

@@ -48,6 +48,8 @@ def test_healthy_then_interrupted_ingest_then_damaged_fts(tmp_path):
     index, reports = setup(tmp_path)
     code, report = doctor(index, reports)
     assert code == 0 and report["healthy"]
+    embedder = next(c["detail"] for c in report["checks"] if c["name"] == "embedder")
+    assert embedder.startswith("all-MiniLM-L6-v2 · native · ")
 
     # An ingest killed after writing its chunks, before its catalog record: orphans.
     shutil.copy(REPORTS / "2019-itcilo-labour-migration-training-evaluation.md", reports)

@@ -1,0 +1,95 @@
+"""Whole-process latency of the CLI on a warm index: `assistant ask` and `assistant search`
+from launch to exit, against what any such process must pay (the interpreter, importing Chroma,
+importing torch) measured in the same run.
+
+The index is built first by `assistant ingest` (in the precision this CPU gets); then each
+command runs ``--runs`` times, round-robin over the fixed set's first questions. Run it as is on
+an AMX CPU (bf16: questions go through torch), and with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16``
+to hold oneDNN off AMX (fp32: questions go through numpy, no torch import); each writes its own
+section.
+
+    python -m bench.cli_start [--write] [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from bench.foundation import publish, quantile
+from vectorstore import describe_embedder
+from vectorstore.bert import onednn_allows_amx
+
+ROOT = Path(__file__).resolve().parent.parent
+MARK, NO_AMX_MARK = "<!-- cli-start -->", "<!-- cli-start-no-amx -->"
+
+
+def seconds(args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    data = yaml.safe_load((ROOT / "eval_questions" / "reports.yaml").read_text())
+    questions = [q["question"] for q in data["questions"] if q.get("answerable", True)]
+    cli = [sys.executable, "-m", "assistant.serve.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        index = str(Path(tmp) / "index")
+        seconds([*cli, "--index", index, "ingest", "--quiet"])
+        commands = {
+            "`assistant ask QUESTION` (extractive answer)": lambda n: [
+                *cli, "--index", index, "ask", questions[n % len(questions)]],
+            "`assistant search QUESTION`": lambda n: [
+                *cli, "--index", index, "search", questions[n % len(questions)]],
+            "floor: `python -c pass`": lambda n: [sys.executable, "-c", "pass"],
+            "floor: `python -c 'import chromadb'`": lambda n: [
+                sys.executable, "-c", "import chromadb"],
+            "floor: `python -c 'import torch'`": lambda n: [
+                sys.executable, "-c", "import torch"],
+            "`assistant --version` (settings, no index)": lambda n: [*cli, "--version"],
+        }
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        for n in range(args.runs):  # round-robin: load on the machine falls on all alike
+            for label, command in commands.items():
+                times[label].append(seconds(command(n)))
+    no_amx = not onednn_allows_amx()
+    mark = NO_AMX_MARK if no_amx else MARK
+    where = (f"oneDNN held off AMX (`ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA')}`"
+             " on the AMX Xeon: an emulation of a CPU without AMX)" if no_amx
+             else "AMX in use")
+    lines = [
+        mark,
+        f"## CLI start to exit on a warm index ({'without AMX' if no_amx else 'with AMX'})",
+        "",
+        f"{where}; embedder: {describe_embedder()}. The default corpus indexed once, then each "
+        f"command run {args.runs} times round-robin (answerable questions of the fixed set). "
+        "Targets: `ask` p50 ≤ 1.0 s, `search` p50 ≤ 0.7 s.",
+        "",
+        "| command (whole process) | p50 | p90 | all runs |",
+        "|---|---|---|---|",
+    ]
+    for label, values in times.items():
+        lines.append(f"| {label} | {statistics.median(values):.2f} s | "
+                     f"{quantile(values, .9):.2f} s | "
+                     f"{', '.join(f'{v:.2f}' for v in values)} |")
+    lines.append(mark)
+    publish(mark, lines, args.write)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

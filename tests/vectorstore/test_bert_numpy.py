@@ -1,0 +1,86 @@
+"""The numpy forward pass (fp32 questions without torch) against the torch one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+from helpers import REPORTS, ROOT
+
+from vectorstore.bert import BertEmbedder, onednn_allows_amx, precision_reason, resolve_precision
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[str]:
+    data = yaml.safe_load((ROOT / "eval_questions" / "reports.yaml").read_text(encoding="utf-8"))
+    return [q["question"] for q in data["questions"]]
+
+
+@pytest.fixture(scope="module")
+def torch_fp32() -> BertEmbedder:
+    embedder = BertEmbedder(precision="fp32")
+    embedder._load()  # the torch weights: every batch goes through torch from here on
+    return embedder
+
+
+def test_numpy_vectors_equal_torch_fp32(questions, torch_fp32):
+    text = (REPORTS / "2009-lmpp-project-final-evaluation.md").read_text(encoding="utf-8")
+    sentences = [s.strip() for s in text.split("\n") if 30 < len(s.strip()) < 300][:20]
+    texts = questions[:12] + sentences
+    fast = BertEmbedder(precision="fp32")
+    rows = [[101] * 30] * 24  # the size of an answer's sentences: 24 of 30 word-pieces
+    assert fast.runs_on_numpy(rows) and not torch_fp32.runs_on_numpy(rows)
+    vectors = fast.embed_documents(texts)
+    reference = torch_fp32.embed_documents(texts)
+    assert np.abs(vectors - reference).max() < 2e-6
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert fast.runs_on_numpy(rows)  # it never loaded torch weights
+    # a batch too large for numpy goes to torch and stays there
+    long_rows = [list(range(256))] * 16
+    assert not fast.runs_on_numpy(long_rows)
+    assert not BertEmbedder(precision="bf16").runs_on_numpy(rows)
+
+
+def test_search_ranks_the_same_with_numpy_and_torch_question_vectors(
+    corpus, questions, torch_fp32
+):
+    from assistant.records import SearchRequest
+
+    fast = BertEmbedder(precision="fp32")
+    for question in questions:
+        request = SearchRequest(question, k=8)
+        numpy_ids = [p.chunk_id for p in corpus.retriever.search(
+            request, query_vector=fast.embed_query(question))]
+        torch_ids = [p.chunk_id for p in corpus.retriever.search(
+            request, query_vector=torch_fp32.embed_query(question))]
+        assert numpy_ids == torch_ids, question
+    assert fast.runs_on_numpy([[101, 102]])
+
+
+def test_a_search_process_in_fp32_does_not_import_torch(corpus):
+    code = (
+        "import sys\n"
+        "from assistant.serve.cli import main\n"
+        f"rc = main(['--index', {str(corpus.settings.index_dir)!r}, 'search', "
+        "'budget of the LMPP project', '--json'])\n"
+        "print('TORCH', 'torch' in sys.modules, rc)\n"
+    )
+    env = os.environ | {"ASSISTANT_EMBEDDING_PRECISION": "fp32", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "2009-lmpp-project-final-evaluation.md" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "TORCH False 0"
+
+
+def test_auto_precision_follows_the_onednn_isa_cap():
+    capped = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}
+    assert not onednn_allows_amx(capped)
+    assert onednn_allows_amx({}) and onednn_allows_amx({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"})
+    assert resolve_precision("auto", capped) == "fp32"
+    assert precision_reason("auto", capped).startswith("fp32: ")
+    assert precision_reason("bf16", capped) == "bf16: set by ASSISTANT_EMBEDDING_PRECISION=bf16"

@@ -1,0 +1,118 @@
+"""The same BERT forward pass as :mod:`vectorstore.bert`, in numpy, for fp32 without torch.
+
+Why: importing torch costs about 1 s per process on 2 cores, more than a whole ``assistant
+search`` should take. Where the embedder runs in fp32 (every CPU without AMX, see
+:func:`vectorstore.bert.resolve_precision`), a process that only embeds questions and a few
+sentences uses this pass instead: the weights are memory-mapped from ``model.safetensors`` (only
+the pages a forward pass touches are read) and the arithmetic is numpy's BLAS. Its vectors equal
+the torch fp32 ones within float32 rounding (tests/vectorstore/test_bert_numpy.py).
+
+GELU needs ``erf``, which numpy lacks; :func:`_erf` is the Abramowitz-Stegun 7.1.26 polynomial
+(absolute error below 1.5e-7, the size of float32 rounding).
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+
+
+def load_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """The floating-point tensors of a ``.safetensors`` file as read-only arrays over one
+    memory map (nothing is copied; pages are read when a tensor is used)."""
+    with path.open("rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    (header_len,) = struct.unpack("<Q", mapped[:8])
+    header = json.loads(mapped[8 : 8 + header_len])
+    base = 8 + header_len
+    out = {}
+    for name, spec in header.items():
+        if name == "__metadata__" or spec["dtype"] not in ("F32", "F16"):
+            continue
+        start, end = spec["data_offsets"]
+        array = np.frombuffer(mapped, dtype=_DTYPES[spec["dtype"]], count=(end - start) //
+                              np.dtype(_DTYPES[spec["dtype"]]).itemsize, offset=base + start)
+        out[name.removeprefix("bert.")] = array.reshape(spec["shape"]).astype(np.float32,
+                                                                               copy=False)
+    return out
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    sign = np.sign(x)
+    a = np.minimum(np.abs(x), np.float32(4.0))  # erf(4) is 1 in float32; no denormal exp()
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                         + t * 1.061405429))))
+    return sign * (1.0 - poly * np.exp(-a * a))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(var + np.float32(eps)) * weight + bias
+
+
+def forward(w: dict[str, Any], config: dict[str, Any], rows: list[list[int]]) -> np.ndarray:
+    """Mean-pooled, unit-length float32 vectors of the token-id ``rows`` (one padded batch)."""
+    batch, length = len(rows), max(len(r) for r in rows)
+    ids = np.zeros((batch, length), dtype=np.int64)
+    mask = np.zeros((batch, length), dtype=bool)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = True
+    heads = int(config["num_attention_heads"])
+    eps = float(config.get("layer_norm_eps", 1e-12))
+    hidden = int(config["hidden_size"])
+    size = hidden // heads
+
+    def norm(x: np.ndarray, name: str) -> np.ndarray:
+        return _layer_norm(x, w[f"{name}.weight"], w[f"{name}.bias"], eps)
+
+    def dense(x: np.ndarray, name: str) -> np.ndarray:  # one 2-D product: BLAS, not a loop
+        flat = x.reshape(batch * length, x.shape[-1]) @ w[f"{name}.weight"].T
+        return (flat + w[f"{name}.bias"]).reshape(batch, length, -1)
+
+    def split(x: np.ndarray) -> np.ndarray:  # (batch, length, hidden) -> (batch, heads, length, d)
+        # contiguous, or numpy's stacked matmul falls back to its slow non-BLAS loop
+        return np.ascontiguousarray(x.reshape(batch, length, heads, size).transpose(0, 2, 1, 3))
+
+    x = (
+        w["embeddings.word_embeddings.weight"][ids]
+        + w["embeddings.position_embeddings.weight"][:length]
+        + w["embeddings.token_type_embeddings.weight"][0]
+    )
+    x = norm(x, "embeddings.LayerNorm")
+    keep = mask[:, None, None, :].astype(np.float32)
+    blocked = np.where(keep > 0, np.float32(0.0), np.float32(-np.inf))
+    scale = np.float32(1.0 / np.sqrt(size))
+    for layer in range(int(config["num_hidden_layers"])):
+        p = f"encoder.layer.{layer}"
+        q = split(dense(x, f"{p}.attention.self.query"))
+        k = split(dense(x, f"{p}.attention.self.key"))
+        v = split(dense(x, f"{p}.attention.self.value"))
+        scores = (q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))) * scale + blocked
+        # floored at -80 (exp: 1.8e-35, no slow denormals); padding stays -inf, so exactly 0
+        scores = np.exp(np.maximum(scores - scores.max(-1, keepdims=True), np.float32(-80.0)))
+        scores *= keep
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, hidden)
+        x = norm(x + dense(context, f"{p}.attention.output.dense"),
+                 f"{p}.attention.output.LayerNorm")
+        inner = _gelu(dense(x, f"{p}.intermediate.dense"))
+        x = norm(x + dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+    weights = mask[..., None].astype(np.float32)
+    pooled = (x * weights).sum(1) / np.maximum(weights.sum(1), 1.0)
+    pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return pooled.astype(np.float32, copy=False)

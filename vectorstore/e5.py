@@ -69,12 +69,18 @@ E5_CONVERTED_SHA256 = "3520d32bbd063b0a305fd2ecdb1d58ccf6ded1c8255452af168c9a992
 STAMP = "converted-from.json"
 
 
+def default_models_dir() -> Path:
+    """The per-user folder of fetched models, shared by every clone and index
+    (``$XDG_CACHE_HOME/eval-report-assistant/models``); the local mode's GGUF files live
+    there too (:func:`assistant.answering.local_models.models_dir`)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "eval-report-assistant" / "models"
+
+
 def models_dir() -> Path:
-    """Where converted models are kept (``ASSISTANT_MODELS_DIR`` overrides)."""
+    """Where converted models are kept: ``ASSISTANT_MODELS_DIR``, else the default folder."""
     configured = os.environ.get("ASSISTANT_MODELS_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    return Path.home() / ".cache" / "eval-report-assistant" / "models"
+    return Path(configured).expanduser() if configured else default_models_dir()
 
 
 def e5_path(folder: Path | None = None) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorstore.e5 import E5_CONVERTED_SHA256, E5_NAMES
+from vectorstore.e5 import E5_CONVERTED_SHA256, E5_NAMES, e5_path, e5_ready
 from vectorstore.errors import EmbeddingModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -94,8 +94,6 @@ def local_model_path(model: str) -> Path | None:
     Face cache may hold)."""
     if model in _PACKAGED_NAMES:
         return packaged_model_path()
-    from vectorstore.e5 import e5_path, e5_ready
-
     if model in E5_NAMES:
         if not e5_ready():
             raise EmbeddingModelError(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import ConfigError
+from vectorstore.e5 import default_models_dir
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,7 @@ PINNED: dict[str, PinnedModel] = {
 def models_dir(configured: Path | None = None) -> Path:
     """Where fetched models live: ``configured`` (``ASSISTANT_MODELS_DIR``), else one folder
     per user, shared by every clone and index (``$XDG_CACHE_HOME/eval-report-assistant``)."""
-    if configured:
-        return Path(configured)
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "eval-report-assistant" / "models"
+    return Path(configured) if configured else default_models_dir()
 
 
 def model_path(name_or_path: str, folder: Path | None = None) -> Path:

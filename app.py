@@ -108,7 +108,9 @@ def build_ui(service: Service) -> Any:
         # What the index holds when the app starts (API clients validate against it); every
         # page load reads it again.
         start = read_state([], None, None, None)
-        status = gr.Markdown(start["status"], elem_id="status-line")
+        # The status line is written by the page's load event, never from this start-up copy,
+        # so a page opened after an upload cannot show the old count, even for a moment.
+        status = gr.Markdown("Reading the index…", elem_id="status-line")
         answers = gr.State({})  # chatbot message index -> answer record (for feedback)
         bounds = gr.State(start["years"])  # the years the reports cover, low to high
         disliked = gr.State(None)  # the message a thumbs-down is waiting for a comment on

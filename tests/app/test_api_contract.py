@@ -37,11 +37,14 @@ def error_shape(response: httpx.Response, status: int, code: str) -> dict:
 
 
 def test_schemathesis_finds_nothing(api):
+    # Every check is on by default. Naming them on the command line (`--checks all`) would
+    # override the per-operation exception in schemathesis.toml (a command-line choice wins
+    # over the config file), and the unsound negative-data check on multipart uploads came back.
     run = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli",
          "--config-file", str(ROOT / "tests" / "app" / "schemathesis.toml"),
          "run", f"{api}/openapi.json",
-         "--checks", "all", "--max-examples", "15", "--request-timeout", "120",
+         "--max-examples", "15", "--request-timeout", "120",
          "--no-color"],
         capture_output=True, text=True, timeout=1500, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "app"),

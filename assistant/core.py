@@ -33,9 +33,18 @@ class Assistant:
         client: Any = None,
         chat_model: Any = None,
         index: Index | None = None,
+        answer_embedder: Embedder | None = None,
     ):
         self.settings = settings
         self.embedder = embedder
+        # the model that scores answer sentences; the index's own unless settings name another
+        if answer_embedder is None:
+            answer_embedder = (
+                embedder if settings.answer_model == settings.embedding_model
+                else make_embedder(settings.answer_model, settings.embedding_backend,
+                                   settings.embedding_precision)
+            )
+        self.answer_embedder = answer_embedder
         self.chat_model = chat_model
         self.index = index or Index(settings, embedder, client)
         self.retriever = HybridRetriever(
@@ -45,7 +54,8 @@ class Assistant:
             self.index.documents, lambda term: self.index.lexical.docs_mentioning(term)
         )
         self.answers = AnswerPipeline(
-            settings, self.retriever, embedder, lambda: self.index.lexical, chat_model, scoper
+            settings, self.retriever, embedder, lambda: self.index.lexical, chat_model, scoper,
+            answer_embedder=answer_embedder,
         )
 
     def ingest(
@@ -108,8 +118,9 @@ class Assistant:
                     f"change it ({getattr(self.settings, name)!r} -> {getattr(settings, name)!r})"
                 )
         check_choices(settings)
+        same = settings.answer_model == self.settings.answer_model
         return Assistant(settings, embedder=self.embedder, chat_model=self.chat_model,
-                         index=self.index)
+                         index=self.index, answer_embedder=self.answer_embedder if same else None)
 
     def close_variant(self) -> None:
         """Release what a :meth:`variant` holds of its own (not the shared index)."""

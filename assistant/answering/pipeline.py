@@ -71,11 +71,14 @@ class AnswerPipeline:
         lexical: Callable[[], Fts5LexicalIndex],
         chat_model: Any = None,
         scoper: ReportScoper | None = None,
+        answer_embedder: Embedder | None = None,
     ):
         self.settings = settings
         self.retriever = retriever
         self.embedder = embedder
-        self.cache = SentenceCache(embedder)
+        # sentences are scored and citations checked with this model (default: the index's)
+        self.answer_embedder = answer_embedder or embedder
+        self.cache = SentenceCache(self.answer_embedder)
         self.scorer = EvidenceScorer(
             self.cache,
             lambda terms: lexical().chunk_frequencies(terms),
@@ -209,8 +212,12 @@ class AnswerPipeline:
 
         clock = time.perf_counter()
         asked = f"{question} {standalone}"  # the user's words and what was searched
+        question_vector = (
+            vector if self.answer_embedder is self.embedder
+            else self.answer_embedder.embed_query(standalone)
+        )
         evidence = self.scorer.score(
-            standalone, vector, passages, scope.terms, slots, asked, scope.reference
+            standalone, question_vector, passages, scope.terms, slots, asked, scope.reference
         )
         if len(filters.sources) > 1 and scope:
             evidence = replace(evidence, cover=filters.sources)

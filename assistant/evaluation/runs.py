@@ -186,6 +186,7 @@ def run_set(
         "k": k or settings.answer_passages,
         "retrieval_mode": settings.retrieval_mode,
         "embedding_model": settings.embedding_model,
+        "answer_embedding_model": settings.answer_model,
         "rrf_k": settings.rrf_k,
         "refusal_threshold": settings.refusal_threshold,
         "llm": {"llm": settings.llm, "local": settings.local_model}.get(

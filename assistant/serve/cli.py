@@ -142,9 +142,15 @@ class _Version(argparse.Action):
             settings = Settings.load(config_file=namespace.config)
             line = describe_embedder(settings.embedding_model, settings.embedding_backend,
                                      settings.embedding_precision)
+            answers = settings.answer_model
+            if answers != settings.embedding_model:
+                answers = describe_embedder(answers, settings.embedding_backend,
+                                            settings.embedding_precision)
+            else:
+                answers += " (the index's)"
         except AssistantError as exc:
-            line = f"(settings: {exc})"
-        print(f"assistant {number}\nembedder: {line}")
+            line = answers = f"(settings: {exc})"
+        print(f"assistant {number}\nembedder: {line}\nanswer sentences scored with: {answers}")
         parser.exit(0)
 
 

@@ -118,7 +118,23 @@ def diagnose(settings: Settings, embedder: Any = None) -> Report:
 
     report.checks.append(Check("embedder", True, describe_embedder(
         settings.embedding_model, settings.embedding_backend, settings.embedding_precision)))
+    report.checks.append(_answer_model_check(settings))
     return report
+
+
+def _answer_model_check(settings: Settings) -> Check:
+    """The model that scores answer sentences: there, or how to fetch it."""
+    from vectorstore import describe_embedder
+    from vectorstore.e5 import E5_NAMES, e5_ready
+
+    model = settings.answer_model
+    if model == settings.embedding_model:
+        return Check("answer embedder", True, f"{model} (the index's)")
+    if model in E5_NAMES and not e5_ready():
+        return Check("answer embedder", False, f"{model} is not fetched: answers fail until "
+                     f"`assistant models fetch {model}` (or `make install`) fetches it")
+    return Check("answer embedder", True, describe_embedder(
+        model, settings.embedding_backend, settings.embedding_precision))
 
 
 def _check_index(settings: Settings, embedder: Any, report: Report) -> None:

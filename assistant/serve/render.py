@@ -154,6 +154,7 @@ def filter_label(titles: Sequence[str], low: int | None, high: int | None) -> st
 PAGE_JS = """
 () => {
   const mark = (target) => {
+    pinned = -1;  // the reader chose where to look: a pinned question must not pull the view back
     const fold = target.closest('details');
     if (fold) fold.open = true;
     fold && fold.querySelectorAll('.cited').forEach((el) => el.classList.remove('cited'));
@@ -172,7 +173,9 @@ PAGE_JS = """
     mark(target);
   }, true);
   // A new question is pinned to the top of the chat's view while its answer grows, until
-  // it gets there or the reader scrolls.
+  // it gets there or the reader scrolls, types or clicks in the chat. (A short last answer
+  // cannot scroll its question to the top, so without the click rule the pin stayed on and
+  // pulled the view back from a passage opened by [n] in an earlier answer.)
   let users = 0;
   let pinned = -1;
   const follow = () => {
@@ -192,7 +195,7 @@ PAGE_JS = """
   const letGo = (event) => {
     if (event.target.closest && event.target.closest('#chat')) pinned = -1;
   };
-  ['wheel', 'touchstart', 'keydown'].forEach((kind) =>
+  ['wheel', 'touchstart', 'keydown', 'pointerdown'].forEach((kind) =>
     document.addEventListener(kind, letGo, {passive: true, capture: true}));
   new MutationObserver(follow).observe(
     document.body, {subtree: true, childList: true, characterData: true});

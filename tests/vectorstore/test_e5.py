@@ -63,9 +63,11 @@ def test_tokenizer_is_read_without_the_model(e5):
     assert e5.loads == before
 
 
-def test_the_threshold_follows_the_embedding_model():
-    minilm = Settings.load(env={})
-    e5_settings = Settings.load(env={"ASSISTANT_EMBEDDING_MODEL": E5_MODEL})
+def test_the_threshold_follows_the_answer_embedding_model():
+    minilm = Settings.load(env={"ASSISTANT_ANSWER_EMBEDDING_MODEL": "index"})
+    assert minilm.answer_model == minilm.embedding_model == "all-MiniLM-L6-v2"
+    e5_settings = Settings.load(env={})  # MiniLM retrieval, e5 answer sentences
+    assert e5_settings.answer_model == E5_MODEL != e5_settings.embedding_model
     assert e5_settings.refusal_threshold != minilm.refusal_threshold
     assert e5_settings.refusal_threshold_set and "reports.yaml" in e5_settings.refusal_threshold_set
     chosen = Settings.load(env={"ASSISTANT_EMBEDDING_MODEL": E5_MODEL,

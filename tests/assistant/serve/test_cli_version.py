@@ -20,9 +20,12 @@ def version(**env: str) -> str:
 
 
 def test_version_names_the_embedder_and_its_precision_with_the_reason():
-    first, second = version().splitlines()
+    first, second, third = version().splitlines()
     assert first.startswith("assistant ")
     assert second.startswith("embedder: all-MiniLM-L6-v2 · native · ")
+    assert third.startswith("answer sentences scored with: multilingual-e5-small · native · ")
+    same = version(ASSISTANT_ANSWER_EMBEDDING_MODEL="index").splitlines()[2]
+    assert same == "answer sentences scored with: all-MiniLM-L6-v2 (the index's)"
     assert second.split(" · ")[2].split(":")[0] in ("bf16", "fp32")
     # oneDNN held below AMX (how the non-AMX figures were measured): fp32, and questions
     # are embedded without torch

@@ -138,21 +138,24 @@ class HybridRetriever:
         # (an interrupted ingest) are dropped afterwards.
         everything = len(allowed) == len(records)
         live = set(allowed)
+        # The query is embedded before FTS5 starts: the model's threads use every core, and
+        # an FTS5 thread running beside them stalls them (at 32k chunks, hybrid p50 91 ms with
+        # the two overlapped, 60 ms with the embedding first: docs/benchmarks.md).
+        vector = None
+        if mode in ("hybrid", "dense"):
+            vector = self.index.embedder.embed_query(query) if query_vector is None \
+                else query_vector
         lexical_job: Future[list[Hit]] | None = None
         if mode in ("hybrid", "lexical"):
-            # FTS5 runs in a worker thread (sqlite3 releases the GIL) while this thread embeds
-            # the query and searches Chroma: at 100k chunks the two take ~80 and ~20 ms.
+            # FTS5 runs in a worker thread (sqlite3 releases the GIL) while this thread
+            # searches Chroma.
             lexical_job = self._lexical_pool().submit(
                 self.index.lexical.search, query, depth,
                 doc_ids=None if everything else allowed,
             )
         dense: list[Hit] = []
         try:
-            if mode in ("hybrid", "dense"):
-                vector = (
-                    self.index.embedder.embed_query(query)
-                    if query_vector is None else query_vector
-                )
+            if vector is not None:
                 if everything:
                     dense = [h for h in self.index.dense.query(vector, depth)
                              if h.chunk.doc_id in live]

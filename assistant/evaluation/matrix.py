@@ -32,13 +32,14 @@ from assistant.errors import AssistantError, EvalSetError
 from assistant.evaluation.questions import read_yaml
 from assistant.evaluation.runs import EvalRun, QuestionResult, QuestionSet, run_set
 from assistant.records import K_MAX
-from assistant.settings import Settings
+from assistant.settings import CALIBRATED_THRESHOLDS, Settings
 
 #: Settings a configuration may set: retrieval and answering, not the index.
 MATRIX_SETTINGS = frozenset({
     "retrieval_mode", "fusion", "rrf_k", "dense_weight", "candidates", "reranker",
-    "refusal_threshold", "answer_sentences", "llm", "llm_base_url", "llm_temperature",
-    "llm_timeout_s", "prompts_dir", "local_model", "local_context", "local_max_tokens",
+    "refusal_threshold", "answer_sentences", "answer_embedding_model", "llm", "llm_base_url",
+    "llm_temperature", "llm_timeout_s", "prompts_dir", "local_model", "local_context",
+    "local_max_tokens",
 })
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -137,9 +138,14 @@ def run_matrix(
         entry = MatrixEntry(configuration)
         entries.append(entry)
         try:
-            settings = Settings.model_validate(
-                {**assistant.settings.model_dump(), **configuration.settings}
-            )
+            base = assistant.settings.model_dump()
+            calibrated = CALIBRATED_THRESHOLDS.get(assistant.settings.answer_model)
+            if ("answer_embedding_model" in configuration.settings
+                    and "refusal_threshold" not in configuration.settings
+                    and calibrated and base["refusal_threshold"] == calibrated[0]):
+                # the threshold calibrated for the other answer model, unless one was set
+                base["refusal_threshold"] = base["refusal_threshold_set"] = None
+            settings = Settings.model_validate({**base, **configuration.settings})
             variant = assistant.variant(settings)
         except (AssistantError, ValidationError) as exc:
             entry.not_run = str(exc)

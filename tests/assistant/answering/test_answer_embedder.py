@@ -51,3 +51,25 @@ def test_doctor_says_when_the_answer_model_is_not_fetched(tmp_path, monkeypatch)
     assert "assistant models fetch multilingual-e5-small" in check.detail
     same = _answer_model_check(Settings.load(env={"ASSISTANT_ANSWER_EMBEDDING_MODEL": "index"}))
     assert same.ok and "the index's" in same.detail
+
+
+def test_a_matrix_compares_answer_models_each_with_its_threshold(corpus):
+    from dataclasses import replace
+
+    from helpers import ROOT
+
+    from assistant.evaluation.matrix import Configuration, run_matrix
+    from assistant.evaluation.questions import load_question_set
+
+    qset = load_question_set(ROOT / "eval_questions" / "reports.yaml")
+    qset = replace(qset, questions=qset.questions[:3])
+    entries = run_matrix(corpus, qset, [
+        Configuration("e5-sentences"),
+        Configuration("minilm-sentences", settings={"answer_embedding_model": "index"}),
+    ])
+    e5, minilm = (entry.run for entry in entries)
+    assert e5 is not None and minilm is not None
+    assert e5.meta["answer_embedding_model"] == "multilingual-e5-small"
+    assert minilm.meta["answer_embedding_model"] == "all-MiniLM-L6-v2"
+    assert e5.meta["refusal_threshold"] == CALIBRATED_THRESHOLDS["multilingual-e5-small"][0]
+    assert minilm.meta["refusal_threshold"] == CALIBRATED_THRESHOLDS["all-MiniLM-L6-v2"][0]

@@ -31,6 +31,23 @@ CALIBRATED_THRESHOLDS = {
 #: stated every expected fact more often than the index's MiniLM (docs/answers.md), while
 #: retrieval keeps MiniLM (SciFact, ingest speed).
 ANSWER_EMBEDDING_MODEL = "multilingual-e5-small"
+
+
+def calibrated_threshold(model: str) -> tuple[float, str] | None:
+    """The refusal threshold calibrated for answer model ``model`` and the set it was fitted
+    on, or None (a hub prefix such as "intfloat/" does not matter)."""
+    return CALIBRATED_THRESHOLDS.get(
+        model.removeprefix("intfloat/").removeprefix("sentence-transformers/")
+    )
+
+
+def _answer_model(answer_embedding_model: str | None, embedding_model: str) -> str:
+    """The answer model a setting names: None, "" and "index" mean the index's model."""
+    if answer_embedding_model in (None, "", "index"):
+        return embedding_model
+    return str(answer_embedding_model)
+
+
 _ENV_FIELDS = {
     "INDEX_DIR": "index_dir",
     "REPORTS_DIR": "reports_dir",
@@ -191,9 +208,18 @@ class Settings(BaseModel):
     def answer_model(self) -> str:
         """The model that scores answer sentences: answer_embedding_model, else (None or
         "index") embedding_model."""
-        if self.answer_embedding_model in (None, "", "index"):
-            return self.embedding_model
-        return self.answer_embedding_model
+        return _answer_model(self.answer_embedding_model, self.embedding_model)
+
+    def with_answer_model(self, model: str | None) -> Settings:
+        """These settings with another answer embedding model. A refusal threshold that was
+        the one calibrated for the current answer model becomes the new model's (or the
+        default, where none was calibrated); a threshold set by hand is kept."""
+        data = self.model_dump()
+        data["answer_embedding_model"] = model
+        calibrated = calibrated_threshold(self.answer_model)
+        if calibrated and self.refusal_threshold == calibrated[0]:
+            del data["refusal_threshold"], data["refusal_threshold_set"]
+        return Settings.model_validate(data)
 
     @model_validator(mode="before")
     @classmethod
@@ -202,11 +228,10 @@ class Settings(BaseModel):
         scores answer sentences (the answer embedding model, else the embedding model)."""
         if not isinstance(data, dict) or data.get("refusal_threshold") is not None:
             return data
-        answer = data.get("answer_embedding_model", ANSWER_EMBEDDING_MODEL)
-        model = str(answer if answer not in (None, "", "index") else (
-            data.get("embedding_model") or cls.model_fields["embedding_model"].default))
-        calibrated = CALIBRATED_THRESHOLDS.get(model.removeprefix("intfloat/").removeprefix(
-            "sentence-transformers/"))
+        calibrated = calibrated_threshold(_answer_model(
+            data.get("answer_embedding_model", ANSWER_EMBEDDING_MODEL),
+            str(data.get("embedding_model") or cls.model_fields["embedding_model"].default),
+        ))
         if calibrated is None:
             return data
         return {**data, "refusal_threshold": calibrated[0],

@@ -49,9 +49,7 @@ def main() -> int:
             first, answers = run_pass(assistant)  # sentence vectors computed as needed
             second, _ = run_pass(assistant)  # sentence vectors cached from the first pass
             # the baseline in the same run: sentences scored by the index's own model
-            plain = assistant.variant(Settings.model_validate({
-                **settings.model_dump(), "answer_embedding_model": "index",
-                "refusal_threshold": None, "refusal_threshold_set": None}))
+            plain = assistant.variant(settings.with_answer_model("index"))
             try:
                 plain.ask("What is the ILO?")
                 baseline, _ = run_pass(plain)

@@ -32,7 +32,7 @@ from assistant.errors import AssistantError, EvalSetError
 from assistant.evaluation.questions import read_yaml
 from assistant.evaluation.runs import EvalRun, QuestionResult, QuestionSet, run_set
 from assistant.records import K_MAX
-from assistant.settings import CALIBRATED_THRESHOLDS, Settings
+from assistant.settings import Settings
 
 #: Settings a configuration may set: retrieval and answering, not the index.
 MATRIX_SETTINGS = frozenset({
@@ -138,14 +138,12 @@ def run_matrix(
         entry = MatrixEntry(configuration)
         entries.append(entry)
         try:
-            base = assistant.settings.model_dump()
-            calibrated = CALIBRATED_THRESHOLDS.get(assistant.settings.answer_model)
+            base = assistant.settings
             if ("answer_embedding_model" in configuration.settings
-                    and "refusal_threshold" not in configuration.settings
-                    and calibrated and base["refusal_threshold"] == calibrated[0]):
-                # the threshold calibrated for the other answer model, unless one was set
-                base["refusal_threshold"] = base["refusal_threshold_set"] = None
-            settings = Settings.model_validate({**base, **configuration.settings})
+                    and "refusal_threshold" not in configuration.settings):
+                # the other answer model brings its calibrated threshold
+                base = base.with_answer_model(configuration.settings["answer_embedding_model"])
+            settings = Settings.model_validate({**base.model_dump(), **configuration.settings})
             variant = assistant.variant(settings)
         except (AssistantError, ValidationError) as exc:
             entry.not_run = str(exc)

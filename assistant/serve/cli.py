@@ -132,6 +132,7 @@ class _Version(argparse.Action):
                  values: Any, option_string: str | None = None) -> None:
         from importlib.metadata import PackageNotFoundError, version
 
+        from assistant.serve.doctor import describe_answer_embedder
         from vectorstore import describe_embedder
 
         try:
@@ -142,12 +143,7 @@ class _Version(argparse.Action):
             settings = Settings.load(config_file=namespace.config)
             line = describe_embedder(settings.embedding_model, settings.embedding_backend,
                                      settings.embedding_precision)
-            answers = settings.answer_model
-            if answers != settings.embedding_model:
-                answers = describe_embedder(answers, settings.embedding_backend,
-                                            settings.embedding_precision)
-            else:
-                answers += " (the index's)"
+            answers = describe_answer_embedder(settings)
         except AssistantError as exc:
             line = answers = f"(settings: {exc})"
         print(f"assistant {number}\nembedder: {line}\nanswer sentences scored with: {answers}")

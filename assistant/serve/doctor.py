@@ -122,19 +122,26 @@ def diagnose(settings: Settings, embedder: Any = None) -> Report:
     return report
 
 
-def _answer_model_check(settings: Settings) -> Check:
-    """The model that scores answer sentences: there, or how to fetch it."""
+def describe_answer_embedder(settings: Settings) -> str:
+    """The model that scores answer sentences, for `doctor` and `--version`: the index's, or
+    its own model, backend and precision."""
     from vectorstore import describe_embedder
-    from vectorstore.e5 import E5_NAMES, e5_ready
 
     model = settings.answer_model
     if model == settings.embedding_model:
-        return Check("answer embedder", True, f"{model} (the index's)")
-    if model in E5_NAMES and not e5_ready():
+        return f"{model} (the index's)"
+    return describe_embedder(model, settings.embedding_backend, settings.embedding_precision)
+
+
+def _answer_model_check(settings: Settings) -> Check:
+    """The model that scores answer sentences: there, or how to fetch it."""
+    from vectorstore.e5 import E5_NAMES, e5_ready
+
+    model = settings.answer_model
+    if model != settings.embedding_model and model in E5_NAMES and not e5_ready():
         return Check("answer embedder", False, f"{model} is not fetched: answers fail until "
                      f"`assistant models fetch {model}` (or `make install`) fetches it")
-    return Check("answer embedder", True, describe_embedder(
-        model, settings.embedding_backend, settings.embedding_precision))
+    return Check("answer embedder", True, describe_answer_embedder(settings))
 
 
 def _check_index(settings: Settings, embedder: Any, report: Report) -> None:

@@ -22,8 +22,7 @@ def api(tmp_path_factory):
     local model, so the schema offers the extractive mode only."""
     index = tmp_path_factory.mktemp("contract-index")
     log = tmp_path_factory.mktemp("contract-log") / "app.log"
-    process, url = start_app(index, log, ASSISTANT_MAX_FILE_MB="1",
-                             ASSISTANT_LOCAL_MODEL=str(index / "no-such-model.gguf"))
+    process, url = start_app(index, log, ASSISTANT_MAX_FILE_MB="1")  # start_app: no local model
     yield url
     stop_process(process)
 
@@ -132,7 +131,6 @@ def test_a_failing_chat_model_is_502_naming_it(tmp_path):
         process, url = start_app(
             tmp_path / "index", tmp_path / "app.log", ASSISTANT_LLM="openai:test-model",
             ASSISTANT_LLM_BASE_URL=server.url, ASSISTANT_LLM_TIMEOUT_S="20",
-            ASSISTANT_LOCAL_MODEL=str(tmp_path / "no-such-model.gguf"),
         )
         try:
             question = {"question": "What was the budget of the LMPP project?", "mode": "llm"}

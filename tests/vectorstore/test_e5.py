@@ -73,6 +73,10 @@ def test_the_threshold_follows_the_answer_embedding_model():
     chosen = Settings.load(env={"ASSISTANT_EMBEDDING_MODEL": E5_MODEL,
                                 "ASSISTANT_REFUSAL_THRESHOLD": "0.3"})
     assert chosen.refusal_threshold == 0.3
+    # switching the answer model brings its threshold, unless one was set by hand
+    assert e5_settings.with_answer_model("index").refusal_threshold == minilm.refusal_threshold
+    assert minilm.with_answer_model(E5_MODEL).refusal_threshold == e5_settings.refusal_threshold
+    assert chosen.with_answer_model("index").refusal_threshold == 0.3
 
 
 def test_q4_blocks_dequantise():

@@ -31,8 +31,7 @@ def test_sentences_are_scored_by_e5_and_passages_found_by_minilm(corpus):
 
 
 def test_index_scores_sentences_with_the_index_model_again(corpus):
-    settings = corpus.settings.model_copy(update={"answer_embedding_model": "index"})
-    settings = Settings.model_validate({**settings.model_dump(), "refusal_threshold": None})
+    settings = corpus.settings.with_answer_model("index")
     assert settings.refusal_threshold == CALIBRATED_THRESHOLDS["all-MiniLM-L6-v2"][0]
     other = corpus.variant(settings)
     try:

@@ -57,6 +57,8 @@ _CAPTION = re.compile(
 LABEL_FACTOR = 2.0
 #: Label lines that fill the question's slot, scored beyond the ``embed_limit`` best.
 FACT_LABELS = 8
+#: The sentences after this many of the best candidates are scored as well (continuations).
+SUCCESSORS = 6
 _ANSWER_TYPES = (
     # (question pattern, sentence pattern)
     (re.compile(r"\b(budget|cost|how much|amount|spent|expenditure|funding|money)\b", re.I),
@@ -193,9 +195,11 @@ def coverage(
     return got / total
 
 
-def answer_type_match(question: str, sentence: str) -> bool:
-    """Does ``sentence`` hold the kind of fact ``question`` asks for (amount, count, date)?"""
-    return any(q.search(question) and s.search(sentence) for q, s in _ANSWER_TYPES)
+def answer_type_match(question: str, sentence: str, funders_only: bool = False) -> bool:
+    """Does ``sentence`` hold the kind of fact ``question`` asks for (amount, count, date,
+    funder)? ``funders_only``: check the funder kind alone ("who funded" and "Donor:")."""
+    types = _ANSWER_TYPES[-1:] if funders_only else _ANSWER_TYPES
+    return any(q.search(question) and s.search(sentence) for q, s in types)
 
 
 class EvidenceScorer:
@@ -253,14 +257,17 @@ class EvidenceScorer:
                 zip(entry.spans, entry.terms, strict=True)
             ):
                 text = passage.text[start:end]
-                if not _answer_like(text):
+                if not _answer_like(text) or (number == 0 and _fragment(passage.text, start)):
                     continue
                 cov = coverage(weights, terms, entry.passage_terms)
                 typed = any(fills(slot, text, asked or question) for slot in slots)
                 bonus = ANSWER_TYPE_BONUS if typed else 0.0
                 if typed and KEY_VALUE.match(text):
                     bonus *= LABEL_FACTOR  # "Donor: DFID" states the fact outright
-                if answer_type_match(question, text):  # "who funded" and "Donor:", "funded by"
+                # The question's slots, where it has any, decide the bonus for amounts, counts
+                # and dates (a count *of interviews*); the coarse patterns, which take any digit
+                # for "how many", would reward every sentence with a year in it.
+                if answer_type_match(question, text, funders_only=bool(slots)):
                     bonus += ANSWER_TYPE_BONUS
                 cheap = SIMILARITY_WEIGHT * prior + (1 - SIMILARITY_WEIGHT) * cov + bonus
                 candidates.append((cheap, index, number, start, end, text, cov, bonus, terms))
@@ -270,7 +277,19 @@ class EvidenceScorer:
         labels = [
             c for c in candidates[self.embed_limit:] if c[7] and KEY_VALUE.match(c[5])
         ][:FACT_LABELS]
-        candidates = candidates[: self.embed_limit] + labels
+        # The sentence after each of the best few is scored too: reports often state a finding
+        # over two sentences ("This included Outcome 9 ..." / "Special attention was given to
+        # Outcome 5.3 ..."), and the second rarely repeats the question's words.
+        top = candidates[: self.embed_limit]
+        taken = {(c[1], c[2]) for c in top} | {(c[1], c[2]) for c in labels}
+        by_place = {(c[1], c[2]): c for c in candidates}
+        successors = []
+        for c in top[:SUCCESSORS]:
+            nxt = by_place.get((c[1], c[2] + 1))
+            if nxt is not None and (nxt[1], nxt[2]) not in taken:
+                taken.add((nxt[1], nxt[2]))
+                successors.append(nxt)
+        candidates = top + labels + successors
         vectors = self.cache.vectors([(passages[c[1]], c[2]) for c in candidates])
         sims = vectors @ question_vector if len(candidates) else np.zeros(0)
         scored = [
@@ -332,8 +351,18 @@ def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:
     return False
 
 
+def _fragment(text: str, start: int) -> bool:
+    """Does the passage open mid-sentence at ``start`` ("collaboration with other ...")? A
+    chunk's overlap can begin inside a sentence; its tail is no sentence to quote."""
+    head = text[start:].lstrip()
+    return bool(head) and head[0].islower() and not is_list_item(head)
+
+
 def _answer_like(text: str) -> bool:
-    """Sentences worth quoting: not a heading, a table-of-contents line or a lone label."""
+    """Sentences worth quoting: not a heading, a table-of-contents line, a lone label or a
+    question (an evaluation question the report asks itself answers nothing)."""
+    if text.rstrip().endswith("?"):
+        return False
     tokens = words(text)
     if len(tokens) < 3 and not KEY_VALUE.match(text):
         return False

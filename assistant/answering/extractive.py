@@ -39,6 +39,8 @@ class ExtractiveOptions:
     min_ratio: float = 0.7  # stop when the next sentence scores below this share of the best
     duplicate_cosine: float = 0.9  # sentences closer than this to a chosen one are repeats
     covered_weight: float = 0.3  # weight of a question term another chosen sentence covers
+    # added to the gain of a sentence that continues a chosen one in its paragraph
+    continuation_bonus: float = 0.05
 
 
 class ExtractiveAnswerer:
@@ -50,10 +52,12 @@ class ExtractiveAnswerer:
         self.options = options or ExtractiveOptions()
 
     def select(
-        self, question: str, evidence: Evidence, sources: Sequence[str] = ()
+        self, question: str, evidence: Evidence, sources: Sequence[str] = (),
+        texts: Sequence[str] = (),
     ) -> list[ScoredSentence]:
         """The sentences to quote, in the order chosen (best first); ``sources``: the report
-        of each passage, for the reports ``evidence.cover`` asks to quote each."""
+        of each passage, for the reports ``evidence.cover`` asks to quote each; ``texts``: the
+        passages' texts, where a chosen sentence's continuation in its paragraph is found."""
         opts = self.options
         pool = list(evidence.sentences)
         chosen: list[ScoredSentence] = []
@@ -71,6 +75,7 @@ class ExtractiveAnswerer:
                 seen_text.add(" ".join(pick.text.lower().split()))
                 best = pick.score if best is None else max(best, pick.score)
         total = sum(evidence.question_terms.values()) or 1.0
+        ends = {(c.passage, c.sentence): c.end for c in chosen}  # chosen: where each ends
         while pool and len(chosen) < opts.max_sentences:
             weights = {
                 t: w * (opts.covered_weight if t in covered else 1.0)
@@ -81,31 +86,52 @@ class ExtractiveAnswerer:
                 # question terms found, weighted down where chosen sentences cover them,
                 # as a share of the question's full weight
                 cov = sum(w for t, w in weights.items() if t in s.terms) / total
-                return SIMILARITY_WEIGHT * s.similarity + (1 - SIMILARITY_WEIGHT) * cov + s.bonus
+                return (SIMILARITY_WEIGHT * s.similarity + (1 - SIMILARITY_WEIGHT) * cov
+                        + s.bonus + follows(s))
+
+            def follows(s: ScoredSentence) -> float:
+                # A finding stated over two sentences of one paragraph ("This included Outcome
+                # 9 ..." / "Special attention was given to Outcome 5.3"): the second rarely
+                # repeats the question's words, so it gains when the first is chosen.
+                return opts.continuation_bonus if (
+                    (s.passage, s.sentence - 1) in ends and texts
+                    and "\n" not in texts[s.passage][ends[(s.passage, s.sentence - 1)]:s.start]
+                ) else 0.0
 
             candidate = max(pool, key=gain)
             pool.remove(candidate)
             if best is None:
                 best = candidate.score
-            elif candidate.score < opts.min_ratio * best:
+            elif candidate.score + follows(candidate) < opts.min_ratio * best:
                 continue
-            key = " ".join(candidate.text.lower().split())
-            # A near-copy is a repeat unless it states other figures: two budgets that the
-            # report gives in two places are both shown.
-            if key in seen_text or any(
-                float(candidate.vector @ c.vector) > opts.duplicate_cosine
-                and numbers(candidate.text) <= numbers(c.text)
-                for c in chosen
-            ):
+            if self._repeats(candidate, chosen, seen_text):
                 continue
-            seen_text.add(key)
             chosen.append(candidate)
+            ends[(candidate.passage, candidate.sentence)] = candidate.end
             covered |= set(candidate.terms)
         return chosen
 
+    def _repeats(
+        self, candidate: ScoredSentence, chosen: Sequence[ScoredSentence], seen_text: set[str]
+    ) -> bool:
+        """Is ``candidate`` a repeat of a chosen sentence? (If not, it is noted as seen.) A
+        near-copy is a repeat unless it states other figures: two budgets that the report
+        gives in two places are both shown."""
+        key = " ".join(candidate.text.lower().split())
+        if key in seen_text or any(
+            float(candidate.vector @ c.vector) > self.options.duplicate_cosine
+            and numbers(candidate.text) <= numbers(c.text)
+            for c in chosen
+        ):
+            return True
+        seen_text.add(key)
+        return False
+
     def draft(self, question: str, evidence: Evidence, passages: Sequence[Passage]) -> str:
         """The answer text, each sentence followed by ``[n]`` = its passage's number."""
-        chosen = self.select(question, evidence, [p.source for p in passages])
+        chosen = self.select(
+            question, evidence, [p.source for p in passages], [p.text for p in passages]
+        )
         if not chosen:
             return ""
         order: dict[int, float] = {}

@@ -224,11 +224,15 @@ class AnswerPipeline:
         answerability = evidence.answerability
         timings["evidence"] = _ms(clock)
 
-        if not passages or evidence.answerability < self.settings.refusal_threshold:
-            yield finish(refusal_text(passages, evidence), False)
-            return
         best = evidence.sentences[:SLOT_CANDIDATES]
-        if slots and not any(fills(slot, s.text, asked) for slot in slots for s in best):
+        unfilled = slots and not any(fills(slot, s.text, asked) for slot in slots for s in best)
+        if not passages or evidence.answerability < self.settings.refusal_threshold:
+            # a near-miss refused for weak evidence still says what it did not find (a name
+            # the passages never mention says more, when there is one)
+            missing = slots[0] if unfilled and not evidence.missing_key_terms else None
+            yield finish(refusal_text(passages, evidence, unfilled=missing), False)
+            return
+        if unfilled:
             yield finish(refusal_text(passages, evidence, unfilled=slots[0]), False)
             return
 

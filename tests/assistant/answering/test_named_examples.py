@@ -84,3 +84,37 @@ def test_a_name_within_the_words_that_named_the_report_is_not_required(corpus):
     )
     assert "do not mention Turin Centre" not in answer.answer
     assert answer.answerable and {c.source for c in answer.citations} == {Y2019}
+
+
+def test_a_finding_stated_over_two_sentences_is_quoted_whole(corpus):
+    # "This included predominantly Outcome 9 ... and output 7.5 (2020). Special attention was
+    # given to Outcome 5.3 on skills of labour migrants." The second sentence shares almost no
+    # word with the question, so it is quoted because it continues the first.
+    answer = corpus.ask(
+        "Which programme and budget outcomes did the 2021 HLE on fair labour migration mainly "
+        "cover?"
+    )
+    assert answer.answerable
+    for fact in ("Outcome 9", "output 7.5", "Outcome 5.3"):
+        assert fact in answer.answer
+
+
+def test_questions_and_sentence_tails_are_never_quoted(corpus):
+    # The 2019 report lists its evaluation questions ("... been clearly defined and
+    # understood?"), and chunks that overlap can open mid-sentence ("collaboration with other
+    # international organizations in accordance with ..."): neither is an answer.
+    questions = [
+        "How did the Centre's management say it would act on the first recommendation of the "
+        "2019 evaluation of the Turin Centre's labour migration training?",
+        "How did the Office respond to the 2008 strategy evaluation's recommendation on "
+        "cooperation with other international organizations?",
+        "What did the 2008 strategy evaluation recommend about the ILO's cooperation with "
+        "other international organizations?",
+    ]
+    for question in questions:
+        answer = corpus.ask(question)
+        assert answer.answerable, question
+        for c in answer.citations:
+            for quote in c.quotes:
+                assert not quote.rstrip().endswith("?"), quote
+                assert not quote[:1].islower(), quote

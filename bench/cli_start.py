@@ -1,6 +1,7 @@
 """Whole-process latency of the CLI on a warm index: `assistant ask` and `assistant search`
-from launch to exit, against what any such process must pay (the interpreter, importing Chroma,
-importing torch) measured in the same run.
+from launch to exit, in their own process (`--local`) and asking the app that serves the index,
+against what any such process must pay (the interpreter, importing Chroma, importing torch)
+measured in the same run.
 
 The index is built first by `assistant ingest` (in the precision this CPU gets); then each
 command runs ``--runs`` times, round-robin over the fixed set's first questions. Run it as is on
@@ -25,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from bench.foundation import publish, quantile
+from bench.servers import app_env, start_app, stop_process
 from vectorstore import describe_embedder
 from vectorstore.bert import onednn_allows_amx
 
@@ -32,10 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MARK, NO_AMX_MARK = "<!-- cli-start -->", "<!-- cli-start-no-amx -->"
 
 
-def seconds(args: list[str]) -> float:
+def seconds(args: list[str], env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
     subprocess.run(args, cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
+                   env={**(env or os.environ), "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
     return time.perf_counter() - started
 
 
@@ -49,11 +51,20 @@ def main() -> int:
     cli = [sys.executable, "-m", "assistant.serve.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         index = str(Path(tmp) / "index")
-        seconds([*cli, "--index", index, "ingest", "--quiet"])
+        # every command runs with the environment the app gets, so that the app's settings
+        # are the CLI's and `ask`/`search` may ask it (in-process runs pass --local)
+        env = app_env(Path(index))
+        seconds([*cli, "--index", index, "ingest", "--quiet"], env)
+        app, _ = start_app(Path(index), Path(tmp) / "app.log", "--no-ingest")
+        seconds([*cli, "--index", index, "ask", questions[0]], env)  # the app loads its models
         commands = {
-            "`assistant ask QUESTION` (extractive answer)": lambda n: [
+            "`assistant ask QUESTION --local` (extractive answer, in this process)": lambda n: [
+                *cli, "--index", index, "ask", questions[n % len(questions)], "--local"],
+            "`assistant search QUESTION --local`": lambda n: [
+                *cli, "--index", index, "search", questions[n % len(questions)], "--local"],
+            "`assistant ask QUESTION`, the app (`make run`) serving the index": lambda n: [
                 *cli, "--index", index, "ask", questions[n % len(questions)]],
-            "`assistant search QUESTION`": lambda n: [
+            "`assistant search QUESTION`, the app serving the index": lambda n: [
                 *cli, "--index", index, "search", questions[n % len(questions)]],
             "floor: `python -c pass`": lambda n: [sys.executable, "-c", "pass"],
             "floor: `python -c 'import chromadb'`": lambda n: [
@@ -63,9 +74,12 @@ def main() -> int:
             "`assistant --version` (settings, no index)": lambda n: [*cli, "--version"],
         }
         times: dict[str, list[float]] = {label: [] for label in commands}
-        for n in range(args.runs):  # round-robin: load on the machine falls on all alike
-            for label, command in commands.items():
-                times[label].append(seconds(command(n)))
+        try:
+            for n in range(args.runs):  # round-robin: load on the machine falls on all alike
+                for label, command in commands.items():
+                    times[label].append(seconds(command(n), env))
+        finally:
+            stop_process(app)
     no_amx = not onednn_allows_amx()
     mark = NO_AMX_MARK if no_amx else MARK
     where = (f"oneDNN held off AMX (`ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA')}`"
@@ -77,7 +91,10 @@ def main() -> int:
         "",
         f"{where}; embedder: {describe_embedder()}. The default corpus indexed once, then each "
         f"command run {args.runs} times round-robin (answerable questions of the fixed set). "
-        "Targets: `ask` p50 ≤ 1.0 s, `search` p50 ≤ 0.7 s.",
+        "Targets: `ask` p50 ≤ 1.0 s, `search` p50 ≤ 0.7 s. Without `--local`, a CLI whose "
+        "settings are those of an app serving the same index asks that app "
+        "(`assistant/serve/discovery.py`); the app was started once, and had answered once, "
+        "before the runs.",
         "",
         "| command (whole process) | p50 | p90 | all runs |",
         "|---|---|---|---|",

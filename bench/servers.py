@@ -69,33 +69,39 @@ class ChromaServer:
         self.process = None
 
 
+def app_env(index: Path, **env: str) -> dict[str, str]:
+    """The environment :func:`start_app` gives the app (a CLI run with it has the app's
+    settings)."""
+    import os
+
+    from vectorstore.e5 import models_dir
+
+    return {"PATH": os.environ.get("PATH", ""), "HOME": str(index.parent),
+            "HF_HUB_OFFLINE": "1",
+            # the fetched models (multilingual-e5-small scores answer sentences) are found
+            # where this process finds them, although HOME is the test's own
+            "ASSISTANT_MODELS_DIR": str(models_dir()),
+            # no local answer mode unless the caller names a model: the page and the API
+            # schema offer the extractive mode only
+            "ASSISTANT_LOCAL_MODEL": str(index.parent / "no-local-model.gguf"),
+            **env}
+
+
 def start_app(index: Path, log: Path, *extra: str, **env: str) -> tuple[Any, str]:
     """`python app.py` on a free 127.0.0.1 port; returns (process, url) once /healthz answers
     (any status: a replica whose Chroma server is down still serves its health endpoint).
     ``env`` adds to (and overrides) a minimal environment: PATH, HOME = the index's parent,
     offline Hugging Face, the models folder of this process, no local model."""
-    import os
     import subprocess
     import sys
     import time
 
     import httpx
 
-    from vectorstore.e5 import models_dir
-
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port), "--index", str(index), *extra],
-        cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(index.parent),
-             "HF_HUB_OFFLINE": "1",
-             # the fetched models (multilingual-e5-small scores answer sentences) are found
-             # where this process finds them, although HOME is the test's own
-             "ASSISTANT_MODELS_DIR": str(models_dir()),
-             # no local answer mode unless the caller names a model: the page and the API
-             # schema offer the extractive mode only
-             "ASSISTANT_LOCAL_MODEL": str(index.parent / "no-local-model.gguf"),
-             **env},
+        cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT, env=app_env(index, **env),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240

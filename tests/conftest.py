@@ -111,6 +111,7 @@ def app_server(tmp_path_factory):
 
     index = tmp_path_factory.mktemp("app-index")
     log = tmp_path_factory.mktemp("app-log") / "app.log"
-    process, url = start_app(index, log, ASSISTANT_MAX_FILE_MB="1", **local_env())
-    yield {"url": url, "index": index, "process": process, "log": log}
+    env = {"ASSISTANT_MAX_FILE_MB": "1", **local_env()}
+    process, url = start_app(index, log, **env)
+    yield {"url": url, "index": index, "process": process, "log": log, "env": env}
     stop_process(process)

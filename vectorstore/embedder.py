@@ -113,6 +113,58 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Weights files whose sha256 was checked: path -> size, modification time and the digest.
+#: Hashing the two models costs about 0.3 s, which every CLI process paid again.
+VERIFIED_FILE = "verified.json"
+
+
+def _verified_path() -> Path:
+    from vectorstore.e5 import models_dir
+
+    return models_dir() / VERIFIED_FILE
+
+
+def _stamp(weights: Path) -> dict[str, int]:
+    stat = weights.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def verified_before(weights: Path, expected: str) -> bool:
+    """Was ``weights`` hashed to ``expected`` while it had its present size and modification
+    time? A file that is truncated, re-downloaded or replaced changes one of them and is hashed
+    again. (This guards against corruption, as the hash does; someone who can write the model
+    files can also write this record.)"""
+    import json
+
+    try:
+        entry = json.loads(_verified_path().read_text(encoding="utf-8")).get(
+            str(weights.resolve()))
+    except (OSError, ValueError):
+        return False
+    return isinstance(entry, dict) and entry == {**_stamp(weights), "sha256": expected}
+
+
+def note_verified(weights: Path, expected: str) -> None:
+    """Record that ``weights`` hashed to ``expected`` (a cache: when it cannot be written, the
+    next process hashes the file again, which is all it costs)."""
+    import json
+    import os
+
+    path = _verified_path()
+    try:
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        entries[str(weights.resolve())] = {**_stamp(weights), "sha256": expected}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{VERIFIED_FILE}.{os.getpid()}")
+        temporary.write_text(json.dumps(entries, indent=1), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass  # a read-only cache folder: verification simply runs every time
+
+
 class LocalModelEmbedder(Embedder):
     """A model read from a local folder (never from the network), loaded lazily on first use.
 
@@ -156,11 +208,14 @@ class LocalModelEmbedder(Embedder):
         weights = path / "model.safetensors"
         if not weights.is_file():
             raise EmbeddingModelError(f"{weights} is missing; {remedy}")
+        if verified_before(weights, expected):
+            return
         actual = file_sha256(weights)
         if actual != expected:
             raise EmbeddingModelError(
                 f"{weights} has sha256 {actual}, expected {expected}; {remedy}"
             )
+        note_verified(weights, expected)
 
     # -- tokenizer -------------------------------------------------------------------------
     def count_tokens(self, text: str) -> int:

@@ -20,6 +20,10 @@ from assistant.retrieval.hybrid import MODES as RETRIEVAL_MODES
 from assistant.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LOCAL_HELP = ("work in this process even when an app (`make run`) serves this index with the "
+              "same settings; by default such an app is asked, which saves loading the models")
+#: Seconds to wait for a running app's reply before answering in this process.
+APP_TIMEOUT_S = 120.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=RETRIEVAL_MODES, default=None,
                         help="default: hybrid, or ASSISTANT_RETRIEVAL_MODE")
     search.add_argument("--json", action="store_true", help="print the passages as JSON")
+    search.add_argument("--local", action="store_true", help=LOCAL_HELP)
 
     ask = commands.add_parser(
         "ask", help="answer a question with cited passages (or say the reports do not)"
@@ -67,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default 8)")
     ask.add_argument("--source", action="append", default=[], help="only this report (repeat)")
     ask.add_argument("--year", help="a year or a range such as 2008-2013")
+    ask.add_argument("--local", action="store_true", help=LOCAL_HELP)
 
     ev = commands.add_parser(
         "eval", help="run a question set: retrieval, answer and refusal metrics, latency"
@@ -237,8 +243,16 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.records import Filters, SearchRequest
 
     filters = Filters.of(sources=args.source, years=args.year)
-    with _assistant(settings) as assistant:
-        passages = assistant.search(SearchRequest(args.query, args.k, filters, args.mode))
+    found = None if args.local else _via_app(settings, "/api/search", {
+        "query": args.query, "k": args.k, "filters": _filters_body(filters), "mode": args.mode,
+    })
+    if found is not None:
+        from assistant.records import Passage
+
+        passages = [Passage(**p) for p in found["passages"]]
+    else:
+        with _assistant(settings) as assistant:
+            passages = assistant.search(SearchRequest(args.query, args.k, filters, args.mode))
     if args.json:
         print(json.dumps(
             {"query": args.query, "passages": [p.to_dict() for p in passages]},
@@ -270,16 +284,43 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     filters = Filters.of(sources=args.source, years=args.year)
     history = _read_history(args.history) if args.history else ()
-    with _assistant(settings) as assistant:
-        if args.question == "-":
-            return _ask_lines(assistant, sys.stdin, filters, args)
-        answer = _ask_streaming(assistant, _request(args.question, history, filters, args),
-                                show=not args.json and sys.stderr.isatty())
+    found = None if args.local or args.question == "-" else _via_app(settings, "/api/ask", {
+        "question": args.question, "history": list(history) or None,
+        "filters": _filters_body(filters), "k": args.k, "mode": args.mode,
+    })
+    if found is not None:
+        from assistant.evaluation.cache import answer_from_dict
+
+        answer = answer_from_dict(found)
+    else:
+        with _assistant(settings) as assistant:
+            if args.question == "-":
+                return _ask_lines(assistant, sys.stdin, filters, args)
+            answer = _ask_streaming(assistant, _request(args.question, history, filters, args),
+                                    show=not args.json and sys.stderr.isatty())
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(format_answer(answer))
     return EXIT_OK
+
+
+def _via_app(settings: Settings, path: str, body: dict[str, Any]) -> Any | None:
+    """The reply of a running app that serves this index with these settings
+    (:mod:`assistant.serve.discovery`), or None: then this process does the work."""
+    from assistant.serve.discovery import find, post
+
+    url = find(settings)
+    if url is None:
+        return None
+    return post(url, path, {k: v for k, v in body.items() if v is not None}, APP_TIMEOUT_S)
+
+
+def _filters_body(filters: Any) -> dict[str, Any] | None:
+    if filters.empty:
+        return None
+    return {"sources": list(filters.sources), "year_min": filters.year_min,
+            "year_max": filters.year_max}
 
 
 def _ask_streaming(assistant: Any, request: Any, show: bool) -> Any:

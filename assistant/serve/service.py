@@ -95,6 +95,18 @@ class Service:
             "llm": self.settings.llm,
         }
 
+    def warm_up(self) -> None:
+        """Load what the first question would wait for: the index, the embedding model and
+        the answer model (each embeds a word). The app runs this in the background as it
+        starts serving, so neither the first chat question nor the first `assistant ask` that
+        the app answers (:mod:`assistant.serve.discovery`) pays for loading."""
+        assistant = self.assistant
+        assistant.documents()
+        assistant.index.lexical.count()
+        assistant.embedder.embed_query("warm")
+        if assistant.answer_embedder is not assistant.embedder:
+            assistant.answer_embedder.embed_query("warm")
+
     # -- writing (one at a time) -------------------------------------------------------------
     def ingest_default(self, progress: IngestProgress | None = None) -> IngestReport | None:
         """Bring the index up to date with the configured reports folder, when it exists."""

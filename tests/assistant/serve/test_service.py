@@ -27,3 +27,19 @@ def test_names_are_made_safe(given, stored):
 def test_other_types_are_refused(given):
     with pytest.raises(UnsupportedFormat, match=r"upload a PDF, a \.txt, .* or a \.docx file"):
         safe_filename(given)
+
+
+def test_warm_up_loads_both_models_before_the_first_question(tmp_path):
+    from assistant import Settings
+    from assistant.serve.service import Service
+
+    service = Service(Settings.load(index_dir=tmp_path / "index", env={}))
+    try:
+        assistant = service.assistant
+        assert assistant.answer_embedder is not assistant.embedder  # e5 scores the sentences
+        assert not assistant.embedder.loaded and not assistant.answer_embedder.loaded
+        service.warm_up()
+        assert assistant.embedder.loaded and assistant.answer_embedder.loaded
+        assert assistant.documents() == []  # and the (empty) index is open
+    finally:
+        service.close()

@@ -1,0 +1,92 @@
+"""`assistant ask` and `assistant search` ask a running app on the same index (the real app,
+the real corpus): the same record as in-process work, without importing Chroma or torch; a
+stale announcement, other settings or ``--local`` mean in-process work."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from helpers import ROOT
+
+from bench.servers import app_env
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+QUESTION = "Who funded the LMPP project and what was its budget?"
+
+
+def run_cli(app_server, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The CLI with the app's own environment (so its settings are the app's), reporting its
+    imports on stderr."""
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "assistant.serve.cli",
+         "--index", str(app_server["index"]), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**app_env(app_server["index"], **app_server["env"]), "PYTHONPATH": str(ROOT),
+             **env},
+    )
+
+
+def imported(run: subprocess.CompletedProcess, module: str) -> bool:
+    return re.search(rf"\|\s+{re.escape(module)}$", run.stderr, re.MULTILINE) is not None
+
+
+def record(run: subprocess.CompletedProcess) -> dict:
+    assert run.returncode == 0, run.stderr[-3000:]
+    data = json.loads(run.stdout)
+    data.pop("timings_ms", None)
+    return data
+
+
+def test_ask_and_search_are_answered_by_the_running_app(app_server):
+    announced = list((app_server["index"] / ".serving").glob("*.json"))
+    assert len(announced) == 1
+    assert json.loads(announced[0].read_text())["url"] == app_server["url"]
+
+    via_app = run_cli(app_server, "ask", QUESTION, "--json")
+    in_process = run_cli(app_server, "ask", QUESTION, "--json", "--local")
+    assert record(via_app) == record(in_process)
+    assert "DFID" in record(via_app)["answer"]
+    # the app did the work: this process loaded neither Chroma nor a model runtime
+    assert not imported(via_app, "chromadb") and not imported(via_app, "torch")
+    assert imported(in_process, "chromadb")
+
+    filters = ["--source", "2009-lmpp-project-final-evaluation.md", "--k", "3"]
+    found = run_cli(app_server, "search", "project budget", *filters, "--json")
+    local = run_cli(app_server, "search", "project budget", *filters, "--json", "--local")
+    assert record(found) == record(local)
+    assert {p["source"] for p in record(found)["passages"]} == {
+        "2009-lmpp-project-final-evaluation.md"}
+    assert not imported(found, "chromadb")
+
+    # the terminal output is the same too
+    text = run_cli(app_server, "ask", QUESTION)
+    assert text.returncode == 0 and "Sources:" in text.stdout and "[1]" in text.stdout
+
+
+def test_other_settings_or_a_stale_announcement_mean_in_process_work(app_server, tmp_path):
+    # other answer settings: the app would answer differently, so it is not asked
+    other = run_cli(app_server, "ask", QUESTION, "--json", ASSISTANT_ANSWER_SENTENCES="2")
+    assert other.returncode == 0 and imported(other, "chromadb")
+
+    # an announcement whose process is gone, and one whose app does not answer
+    folder = app_server["index"] / ".serving"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = json.loads(next(folder.glob("*.json")).read_text())
+    stale = [folder / "0.json", folder / "00.json"]  # before any port in name order
+    stale[0].write_text(json.dumps({**live, "pid": dead.pid, "url": "http://127.0.0.1:9"}))
+    stale[1].write_text(json.dumps({**live, "pid": os.getpid(), "url": "http://127.0.0.1:9"}))
+    try:
+        # the unreachable one sorts first: the CLI falls back to its own answer
+        run = run_cli(app_server, "ask", QUESTION, "--json")
+        assert imported(run, "chromadb")
+        assert "DFID" in record(run)["answer"]
+    finally:
+        for path in stale:
+            path.unlink()

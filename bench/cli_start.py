@@ -53,9 +53,11 @@ def main() -> int:
         index = str(Path(tmp) / "index")
         # every command runs with the environment the app gets, so that the app's settings
         # are the CLI's and `ask`/`search` may ask it (in-process runs pass --local)
-        env = app_env(Path(index))
+        # (with oneDNN's ISA cap, when one is set: the section without AMX)
+        cap = {k: os.environ[k] for k in ("ONEDNN_MAX_CPU_ISA",) if k in os.environ}
+        env = app_env(Path(index), **cap)
         seconds([*cli, "--index", index, "ingest", "--quiet"], env)
-        app, _ = start_app(Path(index), Path(tmp) / "app.log", "--no-ingest")
+        app, _ = start_app(Path(index), Path(tmp) / "app.log", "--no-ingest", **cap)
         seconds([*cli, "--index", index, "ask", questions[0]], env)  # the app loads its models
         commands = {
             "`assistant ask QUESTION --local` (extractive answer, in this process)": lambda n: [

@@ -194,7 +194,7 @@ def test_a_citation_opens_its_own_answers_passage(browser_page, no_console_error
     assert target.locator("mark").count() >= 1
     assert target.locator(".src-head").inner_text().startswith("[2] ")
     head = target.locator(".src-head").inner_text()  # report, year, section (md: no pages)
-    assert "(2009)" in head and "PROJECT SUMMARY INFORMATION" in head
+    assert "(2009)" in head and "2009-lmpp-project-final-evaluation.md" in head
     assert page.locator("#chat .src.cited").count() == 1  # nothing in the other answer
     assert second.locator("details.answer-sources").get_attribute("open") is None
     log = page.locator("#chat [role='log']").bounding_box()

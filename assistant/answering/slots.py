@@ -17,7 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import content_terms, content_words, normalise_number, numbers, words
+from assistant.text import (
+    KEY_VALUE,
+    content_terms,
+    content_words,
+    normalise_number,
+    numbers,
+    words,
+)
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
@@ -150,6 +157,9 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
     if slot.kind == "name":
         asked = {w.lower() for w in re.findall(r"\w+", question)}
+        label = KEY_VALUE.match(sentence)
+        if label:  # "Period Covered: November 2006": the label is no name, its value may be
+            sentence = sentence[sentence.index(":", label.start()) + 1:]
         return any(
             {w.lower() for w in re.findall(r"\w+", m.group(0))} - asked - _JOIN_WORDS
             for m in _NAME.finditer(sentence)

@@ -40,6 +40,10 @@ def test_amounts_names_dates_and_percentages():
     assert fills(who, "Evaluator: Philip Martin", "Who evaluated the LMPP project?")
     assert not fills(who, "The LMPP Project was evaluated.", "Who evaluated the LMPP project?")
     assert not fills(who, "Project code: GLO/06/57/UKM", "Who funded the LMPP project?")
+    # a label's own words are no name ("Period Covered"); its value may be one
+    assert not fills(who, "Period Covered: November 2006 - July 2009", "Who funded it?")
+    assert fills(who, "Donor: DFID", "Who funded it?")
+    assert fills(who, "Evaluation Manager: Jane Doe", "Who managed it?")
     assert fills(Slot("date"), "It was adopted in April 2009.", "When was it adopted?")
     assert not fills(Slot("date"), "Adopted since 2008.", "When, after 2008, was it adopted?")
     share = Slot("percent", frozenset({"respond"}))

@@ -59,6 +59,11 @@ LABEL_FACTOR = 2.0
 FACT_LABELS = 8
 #: The sentences after this many of the best candidates are scored as well (continuations).
 SUCCESSORS = 6
+#: "Who funded ..." and a sentence naming a donor: the one kind that slots do not cover.
+_FUNDER = (
+    re.compile(r"\b(who funded|funded by|donor|financ|paid for|sponsor)", re.I),
+    re.compile(r"\b(donor|funded|financed|funding from|supported by)\b", re.I),
+)
 _ANSWER_TYPES = (
     # (question pattern, sentence pattern)
     (re.compile(r"\b(budget|cost|how much|amount|spent|expenditure|funding|money)\b", re.I),
@@ -71,8 +76,7 @@ _ANSWER_TYPES = (
     (re.compile(r"\b(when|what year|which year|since when|what date)\b", re.I),
      re.compile(r"\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|"
                 r"September|October|November|December)\b")),
-    (re.compile(r"\b(who funded|funded by|donor|financ|paid for|sponsor)", re.I),
-     re.compile(r"\b(donor|funded|financed|funding from|supported by)\b", re.I)),
+    _FUNDER,
 )
 
 
@@ -198,7 +202,7 @@ def coverage(
 def answer_type_match(question: str, sentence: str, funders_only: bool = False) -> bool:
     """Does ``sentence`` hold the kind of fact ``question`` asks for (amount, count, date,
     funder)? ``funders_only``: check the funder kind alone ("who funded" and "Donor:")."""
-    types = _ANSWER_TYPES[-1:] if funders_only else _ANSWER_TYPES
+    types = (_FUNDER,) if funders_only else _ANSWER_TYPES
     return any(q.search(question) and s.search(sentence) for q, s in types)
 
 

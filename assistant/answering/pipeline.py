@@ -225,7 +225,9 @@ class AnswerPipeline:
         timings["evidence"] = _ms(clock)
 
         best = evidence.sentences[:SLOT_CANDIDATES]
-        unfilled = slots and not any(fills(slot, s.text, asked) for slot in slots for s in best)
+        unfilled = bool(slots) and not any(
+            fills(slot, s.text, asked) for slot in slots for s in best
+        )
         if not passages or evidence.answerability < self.settings.refusal_threshold:
             # a near-miss refused for weak evidence still says what it did not find (a name
             # the passages never mention says more, when there is one)

@@ -45,7 +45,8 @@ _LIBRARIES = ("numpy", "torch", "transformers", "sentence-transformers", "onnxru
 _PACKAGES = ("assistant", "ingest", "vectorstore")
 
 
-def _digest(value: Any) -> str:
+def digest(value: Any) -> str:
+    """The sha256 of ``value`` as canonical JSON (sorted keys): cache keys and fingerprints."""
     return hashlib.sha256(
         json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     ).hexdigest()
@@ -76,7 +77,7 @@ def _files_digest(files: list[Path], root: Path | None = None) -> str:
 
 
 def settings_fingerprint(settings: Settings, mode: str | None, k: int | None) -> str:
-    return _digest(answer_settings(settings, mode, k))[:16]
+    return digest(answer_settings(settings, mode, k))[:16]
 
 
 def index_fingerprint(assistant: Any) -> str:
@@ -84,7 +85,7 @@ def index_fingerprint(assistant: Any) -> str:
     of the embedding model: equal for two indexes built from the same files the same way."""
     ids = sorted(assistant.index.dense.chunk_ids())
     settings = assistant.settings
-    return _digest([ids, settings.embedding_model, settings.embedding_backend,
+    return digest([ids, settings.embedding_model, settings.embedding_backend,
                     settings.embedding_precision])[:16]
 
 
@@ -102,7 +103,7 @@ def code_version() -> str:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return _digest([_files_digest(files, root), list(sys.version_info[:3]), versions])[:16]
+    return digest([_files_digest(files, root), list(sys.version_info[:3]), versions])[:16]
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:
@@ -131,7 +132,7 @@ class AnswerCache:
         self.misses = 0
 
     def key(self, question: str, history: tuple[str, ...]) -> str:
-        return _digest({**self.scope, "question": question, "history": list(history)})
+        return digest({**self.scope, "question": question, "history": list(history)})
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"

@@ -19,7 +19,6 @@ answers in its own process, as before; ``--local`` asks for that outright.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -33,15 +32,13 @@ FOLDER = ".serving"
 
 def fingerprint(settings: Settings) -> str:
     """Equal for an app and a CLI whose answers to the same request are the same."""
-    from assistant.evaluation.cache import answer_settings, code_version
+    from assistant.evaluation.cache import answer_settings, code_version, digest
 
-    values = [
+    return digest([
         answer_settings(settings, None, None), code_version(),
         str(Path(settings.index_dir).resolve()), settings.chroma_url, settings.chroma_host,
         settings.chroma_port,
-    ]
-    text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    ])[:16]
 
 
 def announce(settings: Settings, url: str) -> Callable[[], None]:

@@ -101,8 +101,7 @@ class Service:
         starts serving, so neither the first chat question nor the first `assistant ask` that
         the app answers (:mod:`assistant.serve.discovery`) pays for loading."""
         assistant = self.assistant
-        assistant.documents()
-        assistant.index.lexical.count()
+        assistant.documents()  # opens Chroma and the FTS5 cache (brought in line)
         assistant.embedder.embed_query("warm")
         if assistant.answer_embedder is not assistant.embedder:
             assistant.answer_embedder.embed_query("warm")

@@ -390,6 +390,10 @@ def _warm_up(service: Service) -> None:
               flush=True)
 
 
+def _exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", help="address to bind (default 127.0.0.1, ASSISTANT_HOST)")
@@ -434,6 +438,11 @@ def main(argv: list[str]) -> int:
     # `assistant ask` and `search` on this index ask this app instead of loading the models
     local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     withdraw = announce(settings, f"http://{local}:{settings.port}")
+    import signal
+
+    # uvicorn re-raises a SIGTERM after its graceful shutdown: exit through `finally`, so that
+    # the announcement is withdrawn and the index closed
+    signal.signal(signal.SIGTERM, _exit)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
                     timeout_graceful_shutdown=5)

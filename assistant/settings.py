@@ -89,6 +89,8 @@ _ENV_FIELDS = {
     "PORT": "port",
     "AUTH": "auth",
     "MAX_CONCURRENT": "max_concurrent",
+    "CLI_SERVER": "cli_server",
+    "CLI_SERVER_IDLE_S": "cli_server_idle_s",
     "RERANKER": "reranker",
 }
 
@@ -199,6 +201,14 @@ class Settings(BaseModel):
         None, description="basic auth for the chat page as user:password (several: comma-separated)"
     )
     max_concurrent: int = Field(4, ge=1, le=64, description="questions answered at once by the app")
+    cli_server: Literal["auto", "on", "off"] = Field(
+        "auto", description="whether `assistant ask`/`search` start a background server that "
+        "keeps the models loaded for the next command (assistant/serve/background.py); auto: "
+        "only from a terminal, never from a script or a pipe",
+    )
+    cli_server_idle_s: float = Field(
+        900.0, gt=0, description="seconds without a request after which that server exits",
+    )
     refusal_threshold_set: str | None = Field(
         REFUSAL_THRESHOLD_SET, description="the question set the refusal threshold was "
         "calibrated on (its file name and sha256), written by `assistant eval --calibrate`"

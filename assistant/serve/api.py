@@ -153,7 +153,9 @@ def _offline_docs(api: FastAPI) -> None:
         )
 
 
-def create_api(service: Service) -> FastAPI:
+def create_api(service: Service, *, read_only: bool = False) -> FastAPI:
+    """The REST API over ``service``. ``read_only``: ask, search, documents and health only
+    (the background server that `assistant ask` starts, :mod:`assistant.serve.background`)."""
     api = FastAPI(
         title="Evaluation-report assistant",
         description="Answers with cited passages (report, page, section) from evaluation "
@@ -244,47 +246,48 @@ def create_api(service: Service) -> FastAPI:
         """Every document in the index."""
         return [r.to_dict() for r in service.assistant.documents()]
 
-    @api.post("/api/documents", response_model=UploadOut,
-              responses=_errors(400, 413, 415, 422, 503),
-              openapi_extra={"requestBody": {"content": {"multipart/form-data": {
-                  "encoding": {"files": {"contentType": ", ".join(_SUFFIX_OF_TYPE)}}}}}})
-    async def upload(
-        files: Annotated[list[UploadFile], File(min_length=1, description=(
-            "PDF, Word (.docx), .txt or .md files; the type comes from the file name, or else "
-            "from the "
-            "part's content type"))],
-    ) -> Any:
-        """Upload reports; each is ingested and reported on."""
-        limit = service.settings.max_file_bytes
-        items = []
-        for f in files:
-            data = await f.read(limit + 1)
-            items.append((_upload_name(f.filename, f.content_type), data))
-        import anyio
+    if not read_only:  # uploads, deletions and feedback change what is stored
+        @api.post("/api/documents", response_model=UploadOut,
+                  responses=_errors(400, 413, 415, 422, 503),
+                  openapi_extra={"requestBody": {"content": {"multipart/form-data": {
+                      "encoding": {"files": {"contentType": ", ".join(_SUFFIX_OF_TYPE)}}}}}})
+        async def upload(
+            files: Annotated[list[UploadFile], File(min_length=1, description=(
+                "PDF, Word (.docx), .txt or .md files; the type comes from the file name, or else "
+                "from the "
+                "part's content type"))],
+        ) -> Any:
+            """Upload reports; each is ingested and reported on."""
+            limit = service.settings.max_file_bytes
+            items = []
+            for f in files:
+                data = await f.read(limit + 1)
+                items.append((_upload_name(f.filename, f.content_type), data))
+            import anyio
 
-        results = await anyio.to_thread.run_sync(service.upload, items)
-        payload = {"results": [r.to_dict() for r in results]}
-        if results and all(r.status == "rejected" for r in results):
-            status = 413 if "limit" in (results[0].error or "") else 415
-            return JSONResponse(
-                {"error": results[0].error, "code": _CODE_OF_STATUS[status], **payload},
-                status_code=status,
-            )
-        return payload
+            results = await anyio.to_thread.run_sync(service.upload, items)
+            payload = {"results": [r.to_dict() for r in results]}
+            if results and all(r.status == "rejected" for r in results):
+                status = 413 if "limit" in (results[0].error or "") else 415
+                return JSONResponse(
+                    {"error": results[0].error, "code": _CODE_OF_STATUS[status], **payload},
+                    status_code=status,
+                )
+            return payload
 
-    @api.delete("/api/documents/{source}", response_model=DocumentOut,
-                responses=_errors(404, 503))
-    def delete(source: str) -> Any:
-        """Remove a document and its chunks. A file still in the reports folder comes back at
-        the next default ingest; delete the file too to keep it out."""
-        return dict(service.delete(source).to_dict())
+        @api.delete("/api/documents/{source}", response_model=DocumentOut,
+                    responses=_errors(404, 503))
+        def delete(source: str) -> Any:
+            """Remove a document and its chunks. A file still in the reports folder comes back at
+            the next default ingest; delete the file too to keep it out."""
+            return dict(service.delete(source).to_dict())
 
-    @api.post("/api/feedback", response_model=SavedOut, responses=_errors(400, 422))
-    def feedback(body: FeedbackIn) -> Any:
-        """Save a thumbs up/down with the question, answer and citations."""
-        service.record_feedback(answer_from_dict(body.answer.model_dump()), body.rating,
-                                body.comment)
-        return {"status": "saved"}
+        @api.post("/api/feedback", response_model=SavedOut, responses=_errors(400, 422))
+        def feedback(body: FeedbackIn) -> Any:
+            """Save a thumbs up/down with the question, answer and citations."""
+            service.record_feedback(answer_from_dict(body.answer.model_dump()), body.rating,
+                                    body.comment)
+            return {"status": "saved"}
 
     @api.get("/healthz", response_model=HealthOut, responses=_errors(503))
     def healthz() -> Any:

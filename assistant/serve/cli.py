@@ -111,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-cache", action="store_true",
                     help="answer every question again, even for an unchanged configuration")
 
+    serve = commands.add_parser(
+        "serve", help="serve ask and search (read-only REST API on 127.0.0.1) with the models "
+        "kept loaded; `ask`/`search` at a terminal start one by themselves"
+    )
+    serve.add_argument("--port", type=int, default=None, help="default: a free port")
+    serve.add_argument("--idle-exit", type=float, default=0.0, metavar="SECONDS",
+                       help="exit after this long without a request (default: never)")
+    serve.add_argument("--stop", action="store_true",
+                       help="stop this index's background servers instead")
+
     doctor = commands.add_parser(
         "doctor", help="check the index's health; --repair rebuilds what is derived"
     )
@@ -243,7 +253,8 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     from assistant.records import Filters, SearchRequest
 
     filters = Filters.of(sources=args.source, years=args.year)
-    found = None if args.local else _via_app(settings, "/api/search", {
+    url = None if args.local else _server(settings)
+    found = None if url is None else _post(url, "/api/search", {
         "query": args.query, "k": args.k, "filters": _filters_body(filters), "mode": args.mode,
     })
     if found is not None:
@@ -253,15 +264,22 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
     else:
         with _assistant(settings) as assistant:
             passages = assistant.search(SearchRequest(args.query, args.k, filters, args.mode))
+    _print_passages(args, filters, passages)
+    if url is None and not args.local:
+        _start_server(settings, args)
+    return EXIT_OK
+
+
+def _print_passages(args: argparse.Namespace, filters: Any, passages: list[Any]) -> None:
     if args.json:
         print(json.dumps(
             {"query": args.query, "passages": [p.to_dict() for p in passages]},
             indent=2, ensure_ascii=False,
         ))
-        return EXIT_OK
+        return
     if not passages:
         print("No passages found." + ("" if filters.empty else " (filters applied)"))
-        return EXIT_OK
+        return
     for p in passages:
         pages = _pages(p.page, p.page_end)
         print(f"[{p.rank}] {p.title} ({p.year or 'n.d.'}) · {p.source}")
@@ -269,7 +287,6 @@ def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
         body = textwrap.shorten(p.text.replace("\n", " "), 400, placeholder=" …")
         print(textwrap.indent(textwrap.fill(body, 96), "    "))
         print()
-    return EXIT_OK
 
 
 def _pages(start: int | None, end: int | None) -> str:
@@ -284,7 +301,8 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     filters = Filters.of(sources=args.source, years=args.year)
     history = _read_history(args.history) if args.history else ()
-    found = None if args.local or args.question == "-" else _via_app(settings, "/api/ask", {
+    url = None if args.local or args.question == "-" else _server(settings)
+    found = None if url is None else _post(url, "/api/ask", {
         "question": args.question, "history": list(history) or None,
         "filters": _filters_body(filters), "k": args.k, "mode": args.mode,
     })
@@ -302,18 +320,61 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(format_answer(answer))
+    if url is None and not args.local and args.question != "-":
+        _start_server(settings, args)
     return EXIT_OK
 
 
-def _via_app(settings: Settings, path: str, body: dict[str, Any]) -> Any | None:
-    """The reply of a running app that serves this index with these settings
-    (:mod:`assistant.serve.discovery`), or None: then this process does the work."""
-    from assistant.serve.discovery import find, post
+def _server(settings: Settings) -> str | None:
+    """The URL of a running app or background server that serves this index with these
+    settings (:mod:`assistant.serve.discovery`), or None."""
+    from assistant.serve.discovery import find
 
-    url = find(settings)
-    if url is None:
-        return None
+    return find(settings)
+
+
+def _post(url: str, path: str, body: dict[str, Any]) -> Any | None:
+    """The server's reply, or None: then this process does the work."""
+    from assistant.serve.discovery import post
+
     return post(url, path, {k: v for k, v in body.items() if v is not None}, APP_TIMEOUT_S)
+
+
+def _start_server(settings: Settings, args: argparse.Namespace) -> None:
+    """After answering in this process, start the background server that answers the next
+    command (:mod:`assistant.serve.background`), when the settings want one."""
+    from assistant.serve import background
+
+    if not background.wanted(settings, interactive=sys.stdout.isatty()):
+        return
+    pid = background.start(settings, _placing(settings, args))
+    if pid is not None and sys.stderr.isatty():
+        print(f"(started a background server, pid {pid}, to answer the next command; it exits "
+              f"after {settings.cli_server_idle_s / 60:.0f} min idle; "
+              "`assistant serve --stop` stops it)", file=sys.stderr)
+
+
+def _placing(settings: Settings, args: argparse.Namespace) -> list[str]:
+    """The global options that give another process these settings (the environment gives
+    it the rest)."""
+    out = ["--index", str(Path(settings.index_dir).resolve())]
+    if args.config:
+        out += ["--config", str(Path(args.config).resolve())]
+    if args.chroma_url:
+        out += ["--chroma-url", args.chroma_url]
+    return out
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.serve import background
+
+    if args.stop:
+        stopped = background.stop(settings)
+        print(f"stopped {len(stopped)} background server(s)"
+              + (f": pid {', '.join(map(str, stopped))}" if stopped else ""))
+        return EXIT_OK
+    port = args.port or background.free_port()
+    return background.serve(settings, port, args.idle_exit or None)
 
 
 def _filters_body(filters: Any) -> dict[str, Any] | None:
@@ -450,6 +511,7 @@ def cmd_models(settings: Settings, args: argparse.Namespace) -> int:
 _COMMANDS = {
     "ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "eval": cmd_eval,
     "doctor": cmd_doctor, "docs": cmd_docs, "delete": cmd_delete, "models": cmd_models,
+    "serve": cmd_serve,
 }
 
 

@@ -41,13 +41,16 @@ def fingerprint(settings: Settings) -> str:
     ])[:16]
 
 
-def announce(settings: Settings, url: str) -> Callable[[], None]:
-    """Write this app's announcement; returns the function that removes it."""
+def announce(settings: Settings, url: str, port: int | None = None,
+             background: bool = False) -> Callable[[], None]:
+    """Write this app's announcement (``port``: the one it serves on, default the settings');
+    ``background`` marks a server that `assistant ask` started, which `assistant serve --stop`
+    stops. Returns the function that removes the announcement."""
     folder = Path(settings.index_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{settings.port}.json"
+    path = folder / f"{port or settings.port}.json"
     record = {"url": url, "pid": os.getpid(), "fingerprint": fingerprint(settings),
-              "auth": settings.auth is not None}
+              "auth": settings.auth is not None, "background": background}
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record), encoding="utf-8")
     temporary.replace(path)
@@ -64,26 +67,35 @@ def announce(settings: Settings, url: str) -> Callable[[], None]:
 
 def find(settings: Settings) -> str | None:
     """The URL of a live app serving this index with these settings, or None."""
+    mine: str | None = None
+    for record in announcements(settings):
+        if record.get("auth"):
+            continue
+        if mine is None:
+            mine = fingerprint(settings)
+        if record.get("fingerprint") == mine:
+            return str(record["url"])
+    return None
+
+
+def announcements(settings: Settings) -> list[dict[str, Any]]:
+    """The announcements in this index's folder whose process is alive (settings unchecked)."""
     folder = Path(settings.index_dir) / FOLDER
     if not folder.is_dir():
-        return None
-    mine: str | None = None
+        return []
+    out = []
     for path in sorted(folder.glob("*.json")):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             pid, url = int(record["pid"]), str(record["url"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if record.get("auth") or not _alive(pid):
-            continue
-        if mine is None:
-            mine = fingerprint(settings)
-        if record.get("fingerprint") == mine:
-            return url
-    return None
+        if alive(pid) and url:
+            out.append(record)
+    return out
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -94,7 +94,9 @@ class ChromaDenseIndex:
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` nearest chunks; the score is the cosine similarity."""
-        if k <= 0 or self.count() == 0:
+        # no count() first: Chroma answers an empty collection (or k above its size) with
+        # what it has, and counting cost 6.4 ms a query at 106k chunks
+        if k <= 0:
             return []
         result = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],

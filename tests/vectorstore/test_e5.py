@@ -108,3 +108,22 @@ def test_an_unfetched_model_says_how_to_fetch_it(tmp_path, monkeypatch):
     embedder = make_embedder(E5_MODEL)
     with pytest.raises(EmbeddingModelError, match="assistant models fetch multilingual-e5-small"):
         embedder.embed_query("anything")
+
+
+@pytest.mark.slow
+def test_the_numpy_pass_reads_the_fp16_vocabulary_row_by_row(e5):
+    """The numpy pass (a process without torch) keeps the 250,037-row fp16 vocabulary as
+    stored, converting only the rows a batch reads; its vectors are torch fp32's."""
+    from vectorstore.bert import BertEmbedder
+
+    texts = ["Who funded the LMPP project?", "Budget: US$ 2,580,649", "Le projet a été évalué."]
+    on_numpy = BertEmbedder(str(e5.model_path()), precision="fp32")
+    vectors = on_numpy.embed_batch(texts)
+    assert not on_numpy._weights  # numpy only
+    table = on_numpy._numpy_weights["embeddings.word_embeddings.weight"]
+    assert table.dtype == np.float16 and table.shape[0] > 250_000
+    assert on_numpy._numpy_weights["encoder.layer.0.attention.self.query.weight"].dtype == \
+        np.float32
+    on_torch = BertEmbedder(str(e5.model_path()), precision="fp32")
+    on_torch._load()
+    np.testing.assert_allclose(vectors, on_torch.embed_batch(texts), atol=2e-6)

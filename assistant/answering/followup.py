@@ -84,8 +84,13 @@ def condense(question: str, history: Sequence[Turn], reference: str = "") -> str
     for turn in history:
         if turn.role == "user" and turn.content.strip():
             previous = condense_one(turn.content, previous)
-    if reference and leans_on_context(question):
-        resolved = resolve_pronoun(question, reference)
+    if leans_on_context(question) and not refers_inside(question):
+        # "it" is the report the conversation is about or, when no report was named, the
+        # thing the previous question named last ("... adopt its National Labour Migration
+        # Policy?" / "What was planned to put it into practice?")
+        named = antecedent(previous) if previous and not reference else ""
+        resolved = resolve_pronoun(question, reference) if reference else \
+            resolve_pronoun(question, named, reports_too=False) if named else question
         if resolved != question:
             if _REFERS_BACK.search(_PRONOUN.sub(" ", resolved)) and previous:
                 return condense_one(resolved, previous)
@@ -93,18 +98,63 @@ def condense(question: str, history: Sequence[Turn], reference: str = "") -> str
     return condense_one(question, previous)
 
 
-def resolve_pronoun(question: str, reference: str) -> str:
-    """``question`` with its first "it"/"its" (or "this/that report") replaced by
-    ``reference``; unchanged when it has none."""
+#: "it" as the subject of a clause inside the question ("How did the Centre's management say
+#: it would act on that?"): it stands for a name the question gives before it, not for an
+#: earlier turn.
+_EMBEDDED_IT = re.compile(
+    r"\bit\s+(?:would|will|could|should|can|may|might|must|had|has|was|is|did|does|"
+    r"planned|intended|wanted)\b", re.IGNORECASE,
+)
+#: A name: capitalised words (acronyms, possessives), joined by at most one short lowercase
+#: word ("Effective Action for Labour Migration Policies and Practice").
+_NAME = re.compile(
+    r"\b[A-Z][\w\-]*(?:['’]s)?(?:\s+(?:(?:of|for|and|on|in|to|the)\s+)?[A-Z][\w\-]*(?:['’]s)?)*"
+)
+
+
+def refers_inside(question: str) -> bool:
+    """Does the question's "it" stand for a name given earlier in the question itself?"""
+    match = _EMBEDDED_IT.search(question)
+    return match is not None and bool(named_phrases(question[: match.start()]))
+
+
+def named_phrases(text: str) -> list[str]:
+    """The names in ``text``, in order: runs of capitalised words, less a question word or a
+    lone capital that opens the text."""
+    out = []
+    for match in _NAME.finditer(text):
+        phrase = match.group(0)
+        if match.start() == len(text) - len(text.lstrip()):  # the text's first word
+            first, _, rest = phrase.partition(" ")
+            if first.lower() in QUESTION_WORDS or first.lower() in STOPWORDS or not rest:
+                continue
+            phrase = rest if first.lower() in QUESTION_WORDS | STOPWORDS else phrase
+        out.append(re.sub(r"['’]s$", "", phrase))
+    return out
+
+
+def antecedent(previous: str) -> str:
+    """What "it" most likely stands for after ``previous`` (a standalone question): the last
+    name it gives, or "" when it gives none."""
+    names = named_phrases(strip_markers(previous).split(" (context:")[0])
+    return names[-1] if names else ""
+
+
+def resolve_pronoun(question: str, reference: str, reports_too: bool = True) -> str:
+    """``question`` with its first "it"/"its" (or, with ``reports_too``, "this/that report")
+    replaced by ``reference``; unchanged when it has none. A bare name gets "the" ("it" ->
+    "the National Labour Migration Policy")."""
     question = " ".join(question.split())
     body = _LEADING_JOINER.sub("", question)
     pattern = re.compile(
         r"\b(?:(?:this|that|the same)\s+(?:report|evaluation|project|programme|review)|it)\b"
-        r"|\bits\b", re.IGNORECASE,
+        r"|\bits\b" if reports_too else r"\b(?:it|its)\b", re.IGNORECASE,
     )
     match = pattern.search(body)
     if match is None:
         return question
+    if not reports_too and not reference.lower().startswith("the ") and " " in reference:
+        reference = "the " + reference
     replacement = reference + ("'s" if match.group(0).lower() == "its" else "")
     body = body[: match.start()] + replacement + body[match.end():]
     return body[:1].upper() + body[1:]

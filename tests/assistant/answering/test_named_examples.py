@@ -50,6 +50,20 @@ def test_a_follow_up_is_resolved_to_the_report_of_the_previous_turn(corpus):
     assert all(c.source == LMPP for c in answer.citations)
 
 
+def test_an_it_that_stands_for_a_name_in_the_question_is_left_alone(corpus):
+    # "it" is the Centre (named before it in the same question), not the report of the earlier
+    # turn; "that" is the recommendation the earlier turn asked about
+    answer = corpus.ask(
+        "How did the Centre's management say it would act on that?",
+        history=["What was the first recommendation of the 2019 evaluation of the Turin "
+                 "Centre's labour migration training?"],
+    )
+    assert answer.standalone_question.startswith(
+        "How did the Centre's management say it would act on that? (context:")
+    assert answer.answerable and "capacity profile" in answer.answer
+    assert {c.source for c in answer.citations} == {Y2019}
+
+
 def test_a_bare_follow_up_is_refused_politely(corpus):
     answer = corpus.ask("and who evaluated it?")
     assert not answer.answerable

@@ -176,7 +176,8 @@ class ReportScoper:
             score = sum(STRONG / strong_df[a] for a in r.strong & raw)
             score += sum(r.weak[a] for a in weak)
             run = _common_run(r.sequence, sequence)
-            if len(run) >= TITLE_RUN:  # the title quoted: "Effective Action for Labour ..."
+            if len(run) >= TITLE_RUN and _quoted(run, question):
+                # the title quoted: "Effective Action for Labour ..."
                 score += STRONG
                 matched |= set(run)
             if score >= THRESHOLD:
@@ -215,6 +216,27 @@ def reference_phrase(question: str, terms: frozenset[str]) -> str:
         end += 1
     phrase = " ".join(tokens[start:end]).strip(",;:")
     return phrase if phrase.lower().startswith("the ") else f"the {phrase}"
+
+
+def _quoted(run: Sequence[str], question: str) -> bool:
+    """Does ``question`` hold the title terms ``run`` as a quote: in order, with nothing but
+    joining words (:data:`_JOINERS`) between them? "Labour Migration Policies and Practice"
+    is; "put the National Labour Migration Policy into practice" is not."""
+    tokens = words(question)
+    terms = [next(iter(content_words(t)), None) for t in tokens]
+    for i, term in enumerate(terms):
+        if term != run[0]:
+            continue
+        k, j = 1, i + 1
+        while k < len(run) and j < len(tokens):
+            if terms[j] == run[k]:
+                k += 1
+            elif tokens[j] not in _JOINERS:
+                break
+            j += 1
+        if k == len(run):
+            return True
+    return False
 
 
 def _unpossessed(word: str) -> str:

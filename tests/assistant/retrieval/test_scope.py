@@ -37,6 +37,8 @@ def test_questions_that_name_a_report_are_scoped_to_it(scoper, question, sources
     "What share of Nepal's outgoing migrant workers in 2008/09 were men?",
     "What do the reports say about migrant workers' protection?",  # words every report uses
     "What is the capital of France?",
+    # title words in order, but no quote of the title: another name, and words between
+    "What was planned to put the National Labour Migration Policy into practice?",
 ])
 def test_dates_and_common_words_name_no_report(scoper, question):
     assert not scoper.resolve(question)

@@ -77,8 +77,9 @@ def content_words(text: str) -> dict[str, str]:
     return out
 
 
-_NAME_WORD = r"(?:[A-Z][\w'’-]*|[A-Z]{2,})"
-_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:of|for|on|the)\s+)?{_NAME_WORD})+")
+#: A word of a name: capitalised, or an acronym.
+NAME_WORD = r"(?:[A-Z][\w'’-]*|[A-Z]{2,})"
+_NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:of|for|on|the)\s+)?{NAME_WORD})+")
 
 
 def key_phrases(text: str) -> list[str]:

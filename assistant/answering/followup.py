@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.records import Turn
-from assistant.text import QUESTION_WORDS, content_terms, strip_markers, words
+from assistant.text import NAME_WORD, QUESTION_WORDS, content_terms, strip_markers, words
 from vectorstore.lexical import STOPWORDS
 
 _OPENS_FOLLOW_UP = re.compile(
@@ -107,9 +107,7 @@ _EMBEDDED_IT = re.compile(
 )
 #: A name: capitalised words (acronyms, possessives), joined by at most one short lowercase
 #: word ("Effective Action for Labour Migration Policies and Practice").
-_NAME = re.compile(
-    r"\b[A-Z][\w\-]*(?:['’]s)?(?:\s+(?:(?:of|for|and|on|in|to|the)\s+)?[A-Z][\w\-]*(?:['’]s)?)*"
-)
+_NAME = re.compile(rf"\b{NAME_WORD}(?:\s+(?:(?:of|for|and|on|in|to|the)\s+)?{NAME_WORD})*")
 
 
 def refers_inside(question: str) -> bool:

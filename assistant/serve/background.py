@@ -115,7 +115,8 @@ def serve(settings: Settings, port: int, idle_exit_s: float | None) -> int:
 
     server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=5))
-    threading.Thread(target=_warm_up, args=(service,), name="warm-up", daemon=True).start()
+    warming = threading.Thread(target=_warm_up, args=(service,), name="warm-up", daemon=True)
+    warming.start()
     if idle_exit_s:
         threading.Thread(target=_watch_idle, args=(server, last, busy, idle_exit_s), daemon=True,
                          name="idle-exit").start()
@@ -125,6 +126,7 @@ def serve(settings: Settings, port: int, idle_exit_s: float | None) -> int:
         while not server.started and not server.should_exit:
             time.sleep(0.05)
         if server.started:
+            last[0] = time.monotonic()  # idle from now: starting up is no idleness
             withdraw.append(announce(settings, f"http://127.0.0.1:{port}", port=port,
                                      background=True))
             _clear_starting(settings)
@@ -142,6 +144,8 @@ def serve(settings: Settings, port: int, idle_exit_s: float | None) -> int:
         for remove in withdraw:
             remove()
         _clear_starting(settings)
+        # a model still loading in native code when the interpreter exits aborts the process
+        warming.join(timeout=120)
         service.close()
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} stopped (pid {os.getpid()})", flush=True)
     return 0

@@ -7,6 +7,7 @@ default starts nothing."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -123,13 +124,21 @@ def test_the_first_ask_starts_a_server_that_answers_the_next_ones(index):
 
 
 def test_an_idle_server_exits_by_itself(index):
+    log = index / ".serving" / "server.log"
+    before = log.read_text() if log.exists() else ""
     cli(index, "search", "budget", "--k", "1", ASSISTANT_CLI_SERVER="on",
         ASSISTANT_CLI_SERVER_IDLE_S="2")
-    servers = wait_for(lambda: background_servers(index), 120, "a background server announced")
-    pid = servers[0]["pid"]
+
+    def new_log() -> str:
+        return log.read_text()[len(before):] if log.exists() else ""
+
+    started = wait_for(lambda: re.search(r"serving .* \(pid (\d+);", new_log()), 120,
+                       "the background server started")
+    pid = int(started.group(1))
     wait_for(lambda: not alive(pid), 60, "the idle server exited")
+    assert "no request for 2 s: exiting" in new_log()
+    assert f"stopped (pid {pid})" in new_log()
     assert not background_servers(index)
-    assert "no request for 2 s: exiting" in (index / ".serving" / "server.log").read_text()
 
 
 def test_a_script_starts_no_server_by_default(index):

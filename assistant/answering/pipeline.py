@@ -277,7 +277,8 @@ def refusal_text(
     elif checked:
         lead += " No sentence of the draft answer was supported by the passages it cited."
     elif evidence.missing_key_terms:
-        lead += " They do not mention " + ", ".join(evidence.missing_key_terms) + "."
+        # the retrieved passages, not every report: a name may be elsewhere in the reports
+        lead += " The passages found do not mention " + ", ".join(evidence.missing_key_terms) + "."
     if not passages:
         return lead + " No passage matched it."
     lines = [lead, "", CLOSEST_HEADING]

@@ -38,7 +38,7 @@ def test_filters_that_leave_out_the_named_report_are_named(corpus):
     )
     assert not answer.answerable
     assert "filters leave out" in answer.answer and "LMPP project" in answer.answer
-    assert "They do not mention LMPP" not in answer.answer
+    assert "do not mention LMPP" not in answer.answer
 
 
 def test_a_follow_up_is_resolved_to_the_report_of_the_previous_turn(corpus):

@@ -79,7 +79,8 @@ def find(settings: Settings) -> str | None:
 
 
 def announcements(settings: Settings) -> list[dict[str, Any]]:
-    """The announcements in this index's folder whose process is alive (settings unchecked)."""
+    """The announcements in this index's folder whose process is alive (settings unchecked);
+    one whose process is gone (killed before it could withdraw it) is removed."""
     folder = Path(settings.index_dir) / FOLDER
     if not folder.is_dir():
         return []
@@ -90,7 +91,12 @@ def announcements(settings: Settings) -> list[dict[str, Any]]:
             pid, url = int(record["pid"]), str(record["url"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if alive(pid) and url:
+        if not alive(pid):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # an index this user may read but not write: the file stays
+                pass
+        elif url:
             out.append(record)
     return out
 

@@ -17,7 +17,6 @@ import argparse  # noqa: E402
 import base64  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
-import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -380,20 +379,6 @@ def _protect_api(api: Any, pairs: list[tuple[str, str]]) -> None:
         return await call_next(request)
 
 
-def _warm_up(service: Service) -> None:
-    """Load the models while the page is being opened; a failure here is only reported (the
-    first question meets it again, with its own message)."""
-    try:
-        service.warm_up()
-    except AssistantError as exc:
-        print(f"warning: the models could not be loaded in advance: {exc}", file=sys.stderr,
-              flush=True)
-
-
-def _exit(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", help="address to bind (default 127.0.0.1, ASSISTANT_HOST)")
@@ -430,19 +415,15 @@ def main(argv: list[str]) -> int:
         return 1
     import uvicorn
 
-    from assistant.serve.discovery import announce
+    from assistant.serve.discovery import announce, exit_on_sigterm
 
     print(f"Serving on http://{settings.host}:{settings.port} (REST under /api, "
           "MCP at /gradio_api/mcp/)", flush=True)
-    threading.Thread(target=_warm_up, args=(service,), name="warm-up", daemon=True).start()
+    service.warm_up_in_background()  # load the models while the page is being opened
     # `assistant ask` and `search` on this index ask this app instead of loading the models
     local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     withdraw = announce(settings, f"http://{local}:{settings.port}")
-    import signal
-
-    # uvicorn re-raises a SIGTERM after its graceful shutdown: exit through `finally`, so that
-    # the announcement is withdrawn and the index closed
-    signal.signal(signal.SIGTERM, _exit)
+    exit_on_sigterm()
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
                     timeout_graceful_shutdown=5)

@@ -26,6 +26,8 @@ _REFERS_BACK = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs|he|she|him|his|her)\b", re.IGNORECASE)
+#: What :func:`condense_one` puts before the earlier turn's words it appends.
+_CONTEXT = " (context: "
 _LEADING_JOINER = re.compile(r"^\s*(and|but|also|so|then)\s*,?\s+", re.IGNORECASE)
 
 
@@ -71,7 +73,7 @@ def condense_one(question: str, previous: str | None) -> str:
         return question
     body = _LEADING_JOINER.sub("", question)
     body = body[:1].upper() + body[1:]
-    return f"{body} (context: {' '.join(context)})"
+    return f"{body}{_CONTEXT}{' '.join(context)})"
 
 
 def condense(question: str, history: Sequence[Turn], reference: str = "") -> str:
@@ -88,9 +90,11 @@ def condense(question: str, history: Sequence[Turn], reference: str = "") -> str
         # "it" is the report the conversation is about or, when no report was named, the
         # thing the previous question named last ("... adopt its National Labour Migration
         # Policy?" / "What was planned to put it into practice?")
-        named = antecedent(previous) if previous and not reference else ""
-        resolved = resolve_pronoun(question, reference) if reference else \
-            resolve_pronoun(question, named, reports_too=False) if named else question
+        if reference:
+            resolved = resolve_pronoun(question, reference)
+        else:
+            named = antecedent(previous) if previous else ""
+            resolved = resolve_pronoun(question, named, reports_too=False) if named else question
         if resolved != question:
             if _REFERS_BACK.search(_PRONOUN.sub(" ", resolved)) and previous:
                 return condense_one(resolved, previous)
@@ -126,7 +130,6 @@ def named_phrases(text: str) -> list[str]:
             first, _, rest = phrase.partition(" ")
             if first.lower() in QUESTION_WORDS or first.lower() in STOPWORDS or not rest:
                 continue
-            phrase = rest if first.lower() in QUESTION_WORDS | STOPWORDS else phrase
         out.append(re.sub(r"['’]s$", "", phrase))
     return out
 
@@ -134,7 +137,7 @@ def named_phrases(text: str) -> list[str]:
 def antecedent(previous: str) -> str:
     """What "it" most likely stands for after ``previous`` (a standalone question): the last
     name it gives, or "" when it gives none."""
-    names = named_phrases(strip_markers(previous).split(" (context:")[0])
+    names = named_phrases(strip_markers(previous).split(_CONTEXT)[0])
     return names[-1] if names else ""
 
 

@@ -34,7 +34,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.serve.discovery import FOLDER, alive, announce, announcements
+from assistant.serve.discovery import (
+    FOLDER,
+    alive,
+    announce,
+    announcements,
+    exit_on_sigterm,
+    remove_if_mine,
+    write_record,
+)
 from assistant.settings import Settings
 
 STARTING = "starting.json"
@@ -75,7 +83,7 @@ def start(settings: Settings, global_args: Sequence[str]) -> int | None:
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, close_fds=True,
         )
-    _write(folder / STARTING, {"pid": child.pid, "since": time.time(), "port": port})
+    write_record(folder / STARTING, {"pid": child.pid, "since": time.time(), "port": port})
     return child.pid
 
 
@@ -115,8 +123,7 @@ def serve(settings: Settings, port: int, idle_exit_s: float | None) -> int:
 
     server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=5))
-    warming = threading.Thread(target=_warm_up, args=(service,), name="warm-up", daemon=True)
-    warming.start()
+    warming = service.warm_up_in_background()
     if idle_exit_s:
         threading.Thread(target=_watch_idle, args=(server, last, busy, idle_exit_s), daemon=True,
                          name="idle-exit").start()
@@ -135,9 +142,7 @@ def serve(settings: Settings, port: int, idle_exit_s: float | None) -> int:
                   f"{idle_exit_s or 0:.0f} s idle, 0: never)", flush=True)
 
     threading.Thread(target=announce_when_listening, name="announce", daemon=True).start()
-    # uvicorn re-raises a SIGTERM after its graceful shutdown; by default that would end the
-    # process before the announcement is withdrawn below
-    signal.signal(signal.SIGTERM, _exit)
+    exit_on_sigterm()
     try:
         server.run()
     finally:
@@ -151,24 +156,11 @@ def serve(settings: Settings, port: int, idle_exit_s: float | None) -> int:
     return 0
 
 
-def _exit(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
-
-
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _warm_up(service: Any) -> None:
-    from assistant.errors import AssistantError
-
-    try:
-        service.warm_up()
-    except AssistantError as exc:  # the first request meets it again, with its own message
-        print(f"warning: the models could not be loaded in advance: {exc}", flush=True)
 
 
 def _watch_idle(server: Any, last: list[float], busy: list[int], idle_exit_s: float) -> None:
@@ -181,15 +173,4 @@ def _watch_idle(server: Any, last: list[float], busy: list[int], idle_exit_s: fl
 
 
 def _clear_starting(settings: Settings) -> None:
-    path = Path(settings.index_dir) / FOLDER / STARTING
-    try:
-        if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
-            path.unlink()
-    except (OSError, ValueError):
-        pass  # not started by a CLI, or already cleared
-
-
-def _write(path: Path, record: dict[str, Any]) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(record), encoding="utf-8")
-    temporary.replace(path)
+    remove_if_mine(Path(settings.index_dir) / FOLDER / STARTING)

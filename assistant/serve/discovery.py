@@ -49,20 +49,37 @@ def announce(settings: Settings, url: str, port: int | None = None,
     folder = Path(settings.index_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{port or settings.port}.json"
-    record = {"url": url, "pid": os.getpid(), "fingerprint": fingerprint(settings),
-              "auth": settings.auth is not None, "background": background}
-    temporary = path.with_suffix(".tmp")
+    write_record(path, {"url": url, "pid": os.getpid(), "fingerprint": fingerprint(settings),
+                        "auth": settings.auth is not None, "background": background})
+    return lambda: remove_if_mine(path)
+
+
+def write_record(path: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` as JSON to ``path`` whole (a reader never sees half a file)."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(record), encoding="utf-8")
     temporary.replace(path)
 
-    def remove() -> None:
-        try:
-            if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
-                path.unlink()
-        except (OSError, ValueError):
-            pass  # already gone, or another app took the port over: its file stays
 
-    return remove
+def remove_if_mine(path: Path) -> None:
+    """Remove the record at ``path`` if this process wrote it."""
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass  # already gone, or another process has written its own there: that one stays
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM end this process through its ``finally`` blocks. uvicorn re-raises a
+    SIGTERM after its graceful shutdown, and by default that ends the process at once, before
+    the server's announcement is withdrawn and its index closed."""
+    import signal
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, leave)
 
 
 def find(settings: Settings) -> str | None:

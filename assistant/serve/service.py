@@ -8,6 +8,8 @@ Nothing here imports a web framework: ``app.py`` and :mod:`assistant.serve.api` 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Any
 
 from assistant.answering.answerers import answer_modes
 from assistant.core import Assistant, build_assistant
+from assistant.errors import AssistantError
 from assistant.evaluation.feedback import append_feedback, feedback_record
 from assistant.indexing import IngestProgress
 from assistant.records import Answer, IngestReport
@@ -105,6 +108,21 @@ class Service:
         assistant.embedder.embed_query("warm")
         if assistant.answer_embedder is not assistant.embedder:
             assistant.answer_embedder.embed_query("warm")
+
+    def warm_up_in_background(self) -> threading.Thread:
+        """Run :meth:`warm_up` in a daemon thread (returned); a failure is only reported on
+        stderr, since the first question meets it again with its own message."""
+
+        def run() -> None:
+            try:
+                self.warm_up()
+            except AssistantError as exc:
+                print(f"warning: the models could not be loaded in advance: {exc}",
+                      file=sys.stderr, flush=True)
+
+        thread = threading.Thread(target=run, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     # -- writing (one at a time) -------------------------------------------------------------
     def ingest_default(self, progress: IngestProgress | None = None) -> IngestReport | None:

@@ -14,6 +14,12 @@ from vectorstore.records import Hit, chunk_from_record
 __all__ = ["CHUNKS_COLLECTION", "ChromaDenseIndex", "Hit", "chunk_from_record", "chunk_metadata"]
 
 CHUNKS_COLLECTION = "report_chunks"
+#: HNSW's search breadth. Chroma's default (100) is below what a hybrid search asks for (50
+#: candidates per index): at that breadth the neighbours past rank ~40 were approximate, 23 of
+#: 3150 missed against exact search on the five reports, and *which* were missed varied from
+#: one process to the next, so the fused top 8 did too. At 400 one in 3150 is missed and the
+#: ranking repeats; at 106k chunks dense search costs ~2 ms more (docs/benchmarks.md).
+SEARCH_EF = 400
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -52,10 +58,13 @@ class ChromaDenseIndex:
         if self._collection is None:
             collection = self._client.get_or_create_collection(
                 self.name,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
                 metadata={"embedding_model": self.model_name},
                 embedding_function=None,
             )
+            hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+            if hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:  # an index built before
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
             built_with = (collection.metadata or {}).get("embedding_model")
             if built_with and built_with != self.model_name:
                 raise IndexMismatch(

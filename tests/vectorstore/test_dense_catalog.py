@@ -74,3 +74,28 @@ def test_catalog_round_trip(tmp_path):
     assert catalog.all() == [record]
     catalog.delete("a.md")
     assert catalog.get("a.md") is None
+
+
+def test_search_is_broad_enough_for_the_candidates_hybrid_search_asks_for(tmp_path):
+    """At Chroma's default breadth (ef_search 100) the 50 nearest were approximate past rank
+    ~40; the index searches at SEARCH_EF, and raises an older collection's breadth on open."""
+    from vectorstore.dense import CHUNKS_COLLECTION, SEARCH_EF
+
+    client = open_client(tmp_path / "chroma")
+    older = client.get_or_create_collection(  # as an index built before this setting
+        CHUNKS_COLLECTION, configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": "m"}, embedding_function=None,
+    )
+    assert older.configuration_json["hnsw"]["ef_search"] < SEARCH_EF
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(3000, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    dense = ChromaDenseIndex(client, "m")
+    dense.upsert([_chunk(i, f"t{i}") for i in range(len(vectors))], vectors, batch_size=1000)
+    assert dense.collection.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+    reopened = ChromaDenseIndex(open_client(tmp_path / "chroma"), "m")
+    missed = 0
+    for query in vectors[:20]:
+        exact = {f"c{i:05d}" for i in np.argsort(-(vectors @ query))[:50]}
+        missed += len(exact - {h.chunk.chunk_id for h in reopened.query(query, 50)})
+    assert missed <= 2  # of 1000

@@ -47,9 +47,8 @@ class Assistant:
         self.answer_embedder = answer_embedder
         self.chat_model = chat_model
         self.index = index or Index(settings, embedder, client)
-        self.retriever = HybridRetriever(
-            self.index, build_reranker(settings.reranker, RerankContext(embedder)), settings
-        )
+        reranker = build_reranker(settings.reranker, RerankContext(embedder, answer_embedder))
+        self.retriever = HybridRetriever(self.index, reranker, settings)
         scoper = ReportScoper(
             self.index.documents, lambda term: self.index.lexical.docs_mentioning(term)
         )

@@ -10,6 +10,9 @@ from typing import Any
 
 from assistant.errors import QueryError
 
+#: How passages may be found: fused (hybrid), or one index alone.
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+
 
 @dataclass(frozen=True)
 class Filters:

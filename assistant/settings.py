@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from assistant.errors import ConfigError
 from assistant.records import K_MAX
-from vectorstore import EMBEDDER_BACKENDS, EMBEDDING_PRECISIONS
+from vectorstore.options import EMBEDDER_BACKENDS, EMBEDDING_PRECISIONS
 
 ENV_PREFIX = "ASSISTANT_"
 #: Default refusal threshold on the answerability score (0..1): the value `assistant eval

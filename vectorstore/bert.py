@@ -31,8 +31,9 @@ import numpy as np
 
 from vectorstore.embedder import LocalModelEmbedder
 from vectorstore.errors import EmbeddingModelError
+from vectorstore.options import EMBEDDING_PRECISIONS
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = EMBEDDING_PRECISIONS
 #: The largest fp32 batch (texts x longest, in word-pieces) run through numpy instead of torch.
 NUMPY_MAX_TOKENS = 2048
 

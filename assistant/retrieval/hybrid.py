@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.errors import QueryError
 from assistant.indexing import Index
-from assistant.records import Filters, Passage, SearchRequest
+from assistant.records import RETRIEVAL_MODES, Filters, Passage, SearchRequest
 from assistant.retrieval.fusion import FusionParams, fusion
 from assistant.retrieval.rerank import Reranker
 from assistant.settings import Settings
@@ -19,7 +19,7 @@ from assistant.text import KEY_VALUE
 from ingest.records import Chunk
 from vectorstore import Hit
 
-MODES = ("hybrid", "dense", "lexical")
+MODES = RETRIEVAL_MODES
 #: Label lines ("Donor: DFID") that make a passage a report's fact sheet.
 FACT_LINES = 3
 

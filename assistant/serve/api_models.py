@@ -18,8 +18,15 @@ from pydantic import (
     create_model,
 )
 
-from assistant.records import K_MAX, MAX_QUERY_CHARS, AskRequest, Filters, Passage, SearchRequest
-from assistant.retrieval.hybrid import MODES as RETRIEVAL_MODES
+from assistant.records import (
+    K_MAX,
+    MAX_QUERY_CHARS,
+    RETRIEVAL_MODES,
+    AskRequest,
+    Filters,
+    Passage,
+    SearchRequest,
+)
 
 
 def _json_integer(value: Any) -> Any:

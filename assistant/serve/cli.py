@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.answering.answerers import ANSWERERS
 from assistant.errors import AssistantError, ConfigError, EvalSetError, QueryError
-from assistant.retrieval.hybrid import MODES as RETRIEVAL_MODES
+from assistant.records import RETRIEVAL_MODES
 from assistant.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -41,3 +41,39 @@ def test_password_is_hidden():
     settings = Settings.load(env={"ASSISTANT_PDF_PASSWORD": "hunter2"})
     assert "hunter2" not in repr(settings)
     assert settings.describe()["pdf_password"] == "***"
+
+
+def test_the_settings_accept_what_the_embedder_registry_holds():
+    from vectorstore import embedders, options
+
+    registry = ("auto", *embedders.EMBEDDERS)
+    assert options.EMBEDDER_BACKENDS == embedders.EMBEDDER_BACKENDS == registry
+    assert options.EMBEDDING_PRECISIONS == embedders.EMBEDDING_PRECISIONS
+
+
+def test_reading_the_settings_and_the_cli_parser_loads_no_model_code():
+    """A command that a running server answers needs the settings and the parser only: the
+    packages' names are imported on first use, so numpy, Chroma and the pipeline stay out."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, assistant.serve.cli as cli; cli.build_parser(); "
+        "from assistant import Settings; Settings.load(env={}); "
+        "print(sorted(m for m in ('numpy', 'chromadb', 'torch', 'assistant.core', "
+        "'assistant.answering.pipeline') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    probe = (
+        "import assistant, vectorstore, ingest; "
+        "print(assistant.Assistant.__module__, vectorstore.Hit.__module__, "
+        "ingest.parse_sections.__module__, 'Settings' in dir(assistant))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    homes = ["assistant.core", "vectorstore.records", "ingest.structure", "True"]
+    assert out.stdout.split() == homes
+    import assistant
+
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        assistant.Nothing  # noqa: B018

@@ -39,13 +39,15 @@ def test_every_quote_is_in_its_report_and_every_keyword_in_a_quote():
         assert keyword_in_quotes(q) == [], q.id
 
 
-@pytest.mark.parametrize("name", ["fresh_tune", "fresh_holdout"])
-def test_the_fresh_halves_are_sound_and_alike(name):
-    """The set written for the right-answers issue: tuned on one half, the other kept apart."""
+@pytest.mark.parametrize(("name", "follow_ups"), [
+    ("fresh_tune", 4), ("fresh_holdout", 4), ("fresh2_tune", 2), ("fresh2_holdout", 2),
+])
+def test_the_fresh_halves_are_sound_and_alike(name, follow_ups):
+    """The sets written for the right-answers issue: tuned on one half, the other kept apart."""
     fresh = load_question_set(ROOT / "eval_questions" / f"{name}.yaml")
     kinds = Counter(q.type for q in fresh.questions)
     assert len(fresh.questions) >= 30 and kinds["near-miss"] >= 8
-    assert sum(bool(q.history) for q in fresh.questions) >= 4  # follow-ups
+    assert sum(bool(q.history) for q in fresh.questions) >= follow_ups
     for q in fresh.questions:
         assert q.answerable == (q.type not in UNANSWERABLE_TYPES), q.id
         for source in q.sources:

@@ -242,13 +242,17 @@ class EvidenceScorer:
         slots: Sequence[Slot] = (),
         asked: str | None = None,
         naming: str = "",
+        favoured: Callable[[str, str], float] | None = None,
     ) -> Evidence:
         """Score every sentence of ``passages`` for ``question``; ``ignore``: question terms
         that only name the report the passages were drawn from (they are left out); ``slots``:
         the kinds of fact asked for (a sentence that gives one gets a bonus); ``asked``: the
         question in the user's words, for the slot check (default ``question``); ``naming``: the
         words that named the report ("the 2019 evaluation of the Turin Centre's training"): a
-        name inside them is the report's, not a thing the passages must mention."""
+        name inside them is the report's, not a thing the passages must mention; ``favoured``:
+        how many answer-type bonuses a sentence gets for speaking of the numbered item asked
+        for (:mod:`assistant.answering.items`); it is given the sentence's paragraph line up to
+        the sentence's end, and the passage's section."""
         weights = {t: w for t, w in self.term_weights(question).items() if t not in ignore}
         candidates = []
         context_terms: set[str] = set()
@@ -273,6 +277,9 @@ class EvidenceScorer:
                 # for "how many", would reward every sentence with a year in it.
                 if answer_type_match(question, text, funders_only=bool(slots)):
                     bonus += ANSWER_TYPE_BONUS
+                if favoured is not None:  # read from the start of the sentence's paragraph line
+                    line = passage.text.rfind("\n", 0, start) + 1  # ("2. Promote ... . A ...")
+                    bonus += favoured(passage.text[line:end], passage.section) * ANSWER_TYPE_BONUS
                 cheap = SIMILARITY_WEIGHT * prior + (1 - SIMILARITY_WEIGHT) * cov + bonus
                 candidates.append((cheap, index, number, start, end, text, cov, bonus, terms))
         candidates.sort(key=lambda c: -c[0])

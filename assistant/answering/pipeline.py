@@ -24,6 +24,7 @@ from assistant.answering.answerers import (
 from assistant.answering.citations import CitationChecker
 from assistant.answering.evidence import Evidence, EvidenceScorer, SentenceCache
 from assistant.answering.followup import needs_history
+from assistant.answering.items import ItemReference, item_reference
 from assistant.answering.prompts import NO_CONTEXT, REFUSAL, filtered_out_text
 from assistant.answering.slots import Slot, expected_slots, fills
 from assistant.records import (
@@ -36,7 +37,7 @@ from assistant.records import (
     Turn,
     clean_query,
 )
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever, to_passage
 from assistant.retrieval.scope import ReportScoper, Scope
 from assistant.settings import Settings
 from vectorstore import Embedder, Fts5LexicalIndex
@@ -45,6 +46,8 @@ from vectorstore import Embedder, Fts5LexicalIndex
 SLOT_CANDIDATES = 8
 #: Fact-sheet passages added per named report when a name, date or amount is asked for.
 FACT_SHEETS = 3
+#: Passages added per named report that mention the numbered item a question asks for.
+ITEM_PASSAGES = 3
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,28 @@ class AnswerPipeline:
             replace(p, rank=rank) for rank, p in enumerate(extra, len(passages) + 1)
         )
 
+    def _with_item(
+        self, passages: tuple[Passage, ...], item: ItemReference, sources: Sequence[str]
+    ) -> tuple[tuple[Passage, ...], Callable[[str, str], float] | None]:
+        """``passages`` and, after them, the passages of each named report that label or
+        mention the numbered item asked for; and how strongly a sentence speaks of the item
+        (:meth:`Located.weight`: from the first report that has the item)."""
+        seen = {p.chunk_id for p in passages}
+        extra: list[Passage] = []
+        favoured = None
+        for source in sources:
+            located = item.locate(self.retriever.report_chunks(source))
+            if located is None:
+                continue
+            favoured = favoured or located.weight
+            extra += [
+                to_passage(c, 0, 0.0, None, None) for c in located.chunks[:ITEM_PASSAGES]
+                if c.chunk_id not in seen
+            ]
+        return passages + tuple(
+            replace(p, rank=rank) for rank, p in enumerate(extra, len(passages) + 1)
+        ), favoured
+
     def _scope(self, question: str, history: Sequence[Turn]) -> Scope:
         """The reports the question names; a follow-up that names none keeps the reports its
         conversation was about."""
@@ -207,6 +232,10 @@ class AnswerPipeline:
         slots = expected_slots(question, scope.terms)
         if scope and slots:  # a name, date or amount: the named reports' fact sheets too
             passages = self._with_fact_sheets(passages, filters.sources, vector)
+        item = item_reference(standalone) if scope else None
+        favoured = None
+        if item is not None:  # "the final recommendation": the passages that mention it
+            passages, favoured = self._with_item(passages, item, filters.sources)
         timings["retrieve"] = _ms(clock)
         yield AnswerEvent("passages", passages=passages, standalone_question=standalone)
 
@@ -217,7 +246,8 @@ class AnswerPipeline:
             else self.answer_embedder.embed_query(standalone)
         )
         evidence = self.scorer.score(
-            standalone, question_vector, passages, scope.terms, slots, asked, scope.reference
+            standalone, question_vector, passages, scope.terms, slots, asked, scope.reference,
+            favoured,
         )
         if len(filters.sources) > 1 and scope:
             evidence = replace(evidence, cover=filters.sources)

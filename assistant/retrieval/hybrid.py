@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,6 +24,10 @@ from vectorstore import Hit
 MODES = RETRIEVAL_MODES
 #: Label lines ("Donor: DFID") that make a passage a report's fact sheet.
 FACT_LINES = 3
+#: Reports whose fact sheets, and whose chunks, are kept in memory (the last asked for).
+REPORTS_KEPT = 16
+
+T = TypeVar("T")
 
 
 class HybridRetriever:
@@ -36,6 +42,7 @@ class HybridRetriever:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._fact_sheets: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+        self._chunks: dict[str, list[Chunk]] = {}
         self._sheets_lock = threading.Lock()
 
     def search(
@@ -81,20 +88,18 @@ class HybridRetriever:
         "Evaluator: ..."). Questions for a name, a date or an amount are often answered there,
         and such lines are hard to find by similarity. Best first by cosine similarity with
         ``query_vector`` (the ``dense_score`` of each). The sheets are found once per document."""
-        record = next((r for r in self.index.documents() if r.source == source), None)
-        if record is None:
-            return []
-        with self._sheets_lock:
-            cached = self._fact_sheets.get(record.doc_id)
-        if cached is None:
+
+        def sheets(doc_id: str) -> tuple[list[Chunk], np.ndarray]:
             chunks = [
-                chunk for chunk in self.index.dense.doc_chunks(record.doc_id)
+                chunk for chunk in self.index.dense.doc_chunks(doc_id)
                 if sum(bool(KEY_VALUE.match(line.strip())) for line in chunk.text.splitlines())
                 >= FACT_LINES
             ]
-            cached = (chunks, self.index.dense.vectors([c.chunk_id for c in chunks]))
-            with self._sheets_lock:
-                self._fact_sheets[record.doc_id] = cached
+            return chunks, self.index.dense.vectors([c.chunk_id for c in chunks])
+
+        cached = self._per_report(source, self._fact_sheets, sheets)
+        if cached is None:
+            return []
         chunks, vectors = cached
         if not chunks:
             return []
@@ -104,6 +109,28 @@ class HybridRetriever:
             to_passage(chunks[i], rank, float(similarity[i]), float(similarity[i]), None)
             for rank, i in enumerate(order, 1)
         ]
+
+    def report_chunks(self, source: str) -> list[Chunk]:
+        """Every chunk of report ``source``, in document order (read once per document)."""
+        return self._per_report(source, self._chunks, lambda doc_id: sorted(
+            self.index.dense.doc_chunks(doc_id), key=lambda c: c.position
+        )) or []
+
+    def _per_report(self, source: str, store: dict[str, T], build: Callable[[str], T]) -> T | None:
+        """What ``build`` makes of report ``source``'s document, kept in ``store`` (the last
+        :data:`REPORTS_KEPT` documents); None for a report the catalog does not hold."""
+        record = next((r for r in self.index.documents() if r.source == source), None)
+        if record is None:
+            return None
+        with self._sheets_lock:
+            cached = store.get(record.doc_id)
+        if cached is None:
+            cached = build(record.doc_id)
+            with self._sheets_lock:
+                store[record.doc_id] = cached
+                while len(store) > REPORTS_KEPT:
+                    store.pop(next(iter(store)))
+        return cached
 
     def close(self) -> None:
         """Stop the lexical worker thread, if one was started."""

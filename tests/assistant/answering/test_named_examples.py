@@ -132,3 +132,25 @@ def test_questions_and_sentence_tails_are_never_quoted(corpus):
             for quote in c.quotes:
                 assert not quote.rstrip().endswith("?"), quote
                 assert not quote[:1].islower(), quote
+
+
+def test_a_recommendation_asked_for_by_position_is_quoted_from_its_label(corpus):
+    """"The final recommendation": the report's highest label ("Recommendation 6:"), not the
+    management's responses to other recommendations."""
+    answer = corpus.ask(
+        "What was the final recommendation of the 2019 evaluation of the Turin Centre's training?"
+    )
+    assert answer.answerable
+    assert "Recommendation 6: Build implementation and impact monitoring" in answer.answer
+    assert {c.source for c in answer.citations} == {Y2019}
+    assert any("Recommendation 6" in c.text for c in answer.citations)
+
+
+def test_a_numbered_recommendation_in_a_recommendations_section_is_found(corpus):
+    """The LMPP report numbers its recommendations as paragraphs ("2. Promote ...") under a
+    "Recommendations" heading, with no "Recommendation 2:" label."""
+    answer = corpus.ask("What was the second recommendation of the LMPP evaluation?")
+    assert answer.answerable
+    assert "Promote the Multilateral Framework on Labour Migration among other international" \
+        in answer.answer
+    assert any("Recommendations" in c.section and c.source == LMPP for c in answer.citations)

@@ -69,8 +69,13 @@ _BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+
 _WHO_ROLE = re.compile(
     r"(?:^|[,;]\s*|\band\s+)who\s+(?:was|were|is|are)\s+(?:the\s+|an?\s+)?(.+)", re.IGNORECASE
 )
-_WHO = re.compile(r"(?:^|[,;]\s*|\band\s+)(?:who|whom)\b|\bwhich\s+(?:person|organi[sz]ation|"
-                  r"agency|donor)\b", re.IGNORECASE)
+_WHO = re.compile(
+    r"(?:^|[,;]\s*|\band\s+)(?:who|whom)\b"
+    # "which person", "which UN agency", "what international organization": up to two words
+    # between the question word and a noun for a person or a body
+    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:person|individual|organi[sz]ation|agency|donor|"
+    r"institution|ministry|consultant|firm|company)\b", re.IGNORECASE,
+)
 # A name: two or more capitalised words ("Philip Martin", "Department for International
 # Development"), or an acronym that is not part of a code.
 _NAME = re.compile(

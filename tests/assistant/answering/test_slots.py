@@ -16,6 +16,10 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("Who was the team leader of the evaluation?", ["name"], {"team", "leader"}),
     ("Who funded the LMPP project and what was its budget?", ["amount", "name"], set()),
     ("What did the 2013 evaluation recommend?", [], set()),
+    ("Which UN agency helped Nepal draft its Foreign Employment Act?", ["name"], set()),
+    ("What international organization ran the survey?", ["name"], set()),
+    ("Which agency led it?", ["name"], set()),
+    ("Which areas of work did the agency cover?", [], set()),
 ])
 def test_expected_slots(question, kinds, focus):
     slots = expected_slots(question)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.answering.items import item_phrase
 from assistant.records import Turn
 from assistant.text import NAME_WORD, QUESTION_WORDS, content_terms, strip_markers, words
 from vectorstore.lexical import STOPWORDS
@@ -87,12 +88,18 @@ def condense(question: str, history: Sequence[Turn], reference: str = "") -> str
         if turn.role == "user" and turn.content.strip():
             previous = condense_one(turn.content, previous)
     if leans_on_context(question) and not refers_inside(question):
-        # "it" is the report the conversation is about or, when no report was named, the
-        # thing the previous question named last ("... adopt its National Labour Migration
-        # Policy?" / "What was planned to put it into practice?")
-        if reference:
+        # "it" is the numbered item the previous question asked for, of the report the
+        # conversation is about ("What was the final recommendation of the 2019 evaluation?" /
+        # "How did the Centre respond to it?"); else that report ("this report" always is);
+        # or, when no report was named, the thing the previous question named last ("... adopt
+        # its National Labour Migration Policy?" / "What was planned to put it into practice?")
+        item = item_phrase(previous) if previous and reference else None
+        resolved = question
+        if item:
+            resolved = resolve_pronoun(question, f"the {item} of {reference}", reports_too=False)
+        if resolved == question and reference:
             resolved = resolve_pronoun(question, reference)
-        else:
+        elif not reference:
             named = antecedent(previous) if previous else ""
             resolved = resolve_pronoun(question, named, reports_too=False) if named else question
         if resolved != question:

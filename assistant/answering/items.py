@@ -157,6 +157,13 @@ def item_reference(question: str) -> ItemReference | None:
     return ItemReference(_kind(match.group("kind")), number)
 
 
+def item_phrase(question: str) -> str | None:
+    """The words by which ``question`` names a numbered item ("final recommendation",
+    "recommendation 3"), or None."""
+    match = _BY_NUMBER.search(question) or _BY_POSITION.search(question)
+    return " ".join(match.group(0).split()) if match else None
+
+
 def _kind(words: str) -> str:
     kind = " ".join(words.lower().split())
     return "lesson learned" if kind.startswith("lesson") else kind

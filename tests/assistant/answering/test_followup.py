@@ -26,6 +26,15 @@ def test_the_report_the_conversation_is_about_comes_first():
                      reference="the LMPP project") == "Who evaluated the LMPP project?"
 
 
+def test_it_is_the_numbered_item_the_previous_question_asked_for():
+    reference = "the 2019 evaluation of the Turin Centre's training"
+    previous = f"What was the final recommendation of {reference}?"
+    assert ask_after("How did the Centre respond to it?", previous, reference) == \
+        f"How did the Centre respond to the final recommendation of {reference}?"
+    assert ask_after("Who wrote this report?", previous, reference) == \
+        f"Who wrote {reference}?"  # "this report" is still the report
+
+
 def test_an_it_inside_the_question_stands_for_the_name_before_it():
     question = "How did the Centre's management say it would act on that?"
     assert refers_inside(question)

@@ -154,3 +154,14 @@ def test_a_numbered_recommendation_in_a_recommendations_section_is_found(corpus)
     assert "Promote the Multilateral Framework on Labour Migration among other international" \
         in answer.answer
     assert any("Recommendations" in c.section and c.source == LMPP for c in answer.citations)
+
+
+def test_a_follow_up_on_a_numbered_recommendation_finds_the_response_to_it(corpus):
+    first = "What was the final recommendation of the 2019 evaluation of the Turin Centre's " \
+        "training?"
+    answer = corpus.ask(
+        "How did the Centre respond to it?", history=[{"role": "user", "content": first}]
+    )
+    assert "final recommendation" in answer.standalone_question
+    assert answer.answerable
+    assert "In response to recommendation 6" in answer.answer

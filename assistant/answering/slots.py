@@ -41,6 +41,8 @@ _MONTH = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December)\b"
 )
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 # Words that end the noun phrase after "how many": a verb or auxiliary, a preposition, a
 # relative pronoun. The phrase is at most three words.
@@ -64,6 +66,13 @@ _DATE = re.compile(
     r"period|time\s?frame)\b|\bsince when\b|\bhow long\b",
     re.IGNORECASE,
 )
+_PLACE = re.compile(
+    r"(?:^|[,;]\s*|\band\s+)where\b"
+    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:city|cities|country|countries|region|regions|"
+    r"place|places|location|locations)\b", re.IGNORECASE,
+)
+# A place: a capitalised word that does not open the sentence and is no acronym ("Bangkok").
+_PLACE_WORD = re.compile(r"(?<=\S\s)(?:[A-Z][a-z]{2,})(?:\s+[A-Z][a-z]+)*\b")
 _BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?"
                      r"(?:total\s+)?(?:budget|cost|amount|funding|expenditure)\b", re.IGNORECASE)
 _WHO_ROLE = re.compile(
@@ -88,13 +97,14 @@ _NAME = re.compile(
 class Slot:
     """The kind of fact a question asks for."""
 
-    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "name"
+    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "name" | "place"
     focus: frozenset[str] = frozenset()  # stemmed content terms of what is counted
 
     def describe(self) -> str:
         """How a refusal names what was missing."""
         what = {"count": "the number", "much": "the amount", "amount": "the amount",
-                "percent": "the percentage", "date": "the date", "name": "the name"}[self.kind]
+                "percent": "the percentage", "date": "the date", "name": "the name",
+                "place": "the place"}[self.kind]
         return what
 
 
@@ -115,6 +125,8 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("amount"))
     if _DATE.search(question):
         found.append(Slot("date"))
+    if _PLACE.search(question):
+        found.append(Slot("place"))
     role = _WHO_ROLE.search(question)
     if role is not None:
         found.append(Slot("name", _focus(role.group(1), ignore)))
@@ -160,6 +172,12 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     if slot.kind == "date":
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
+    if slot.kind == "place":
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        return any(
+            {w.lower() for w in m.group(0).split()} - asked - {m.lower() for m in _MONTHS}
+            for m in _PLACE_WORD.finditer(sentence)
+        )
     if slot.kind == "name":
         asked = {w.lower() for w in re.findall(r"\w+", question)}
         label = KEY_VALUE.match(sentence)

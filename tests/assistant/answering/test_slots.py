@@ -20,6 +20,9 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("What international organization ran the survey?", ["name"], set()),
     ("Which agency led it?", ["name"], set()),
     ("Which areas of work did the agency cover?", [], set()),
+    ("Which two cities did the team pick for interviews?", ["place"], set()),
+    ("Where did the evaluator carry out the interviews?", ["place"], set()),
+    ("Whereas the report praises it, what does it criticise?", [], set()),
 ])
 def test_expected_slots(question, kinds, focus):
     slots = expected_slots(question)
@@ -35,6 +38,17 @@ def test_a_count_needs_a_new_number_about_what_is_counted():
     assert not fills(slot, "A steering committee and three working groups were set up.", question)
     assert not fills(slot, "Its members met in 2008.", question)  # the question's own number
     assert not fills(Slot("count"), "Methods: (1) desk review (2) interviews.", "How many?")
+
+
+def test_a_place_is_a_capitalised_word_the_question_does_not_hold():
+    place = Slot("place")
+    question = "Which two cities did the team pick for interviews?"
+    assert fills(place, "[NB: Bangkok and Budapest were selected for interviews.]", question)
+    assert fills(place, "One visit was made to Bangkok.", question)
+    # the sentence's first word, an acronym, a month or the question's own words are no place
+    assert not fills(place, "Interviews were held in August with ILO staff.", question)
+    assert not fills(place, "Cities were picked for interviews.", question)
+    assert not fills(place, "The team went to Geneva.", "Where in Geneva did the team go?")
 
 
 def test_amounts_names_dates_and_percentages():

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.items import item_phrase
+from assistant.answering.slots import expected_slots
 from assistant.records import Turn
 from assistant.text import NAME_WORD, QUESTION_WORDS, content_terms, strip_markers, words
 from vectorstore.lexical import STOPWORDS
@@ -90,10 +91,13 @@ def condense(question: str, history: Sequence[Turn], reference: str = "") -> str
     if leans_on_context(question) and not refers_inside(question):
         # "it" is the numbered item the previous question asked for, of the report the
         # conversation is about ("What was the final recommendation of the 2019 evaluation?" /
-        # "How did the Centre respond to it?"); else that report ("this report" always is);
-        # or, when no report was named, the thing the previous question named last ("... adopt
-        # its National Labour Migration Policy?" / "What was planned to put it into practice?")
+        # "How did the Centre respond to it?"), unless it asks who or when; else that report
+        # ("this report" always is); or, when no report was named, the thing the previous
+        # question named last ("... adopt its National Labour Migration Policy?" / "What was
+        # planned to put it into practice?")
         item = item_phrase(previous) if previous and reference else None
+        if item and {s.kind for s in expected_slots(question)} & {"name", "date"}:
+            item = None  # "Who evaluated it?", "When was it carried out?": the report
         resolved = question
         if item:
             resolved = resolve_pronoun(question, f"the {item} of {reference}", reports_too=False)

@@ -232,7 +232,14 @@ class AnswerPipeline:
         slots = expected_slots(question, scope.terms)
         if scope and slots:  # a name, date or amount: the named reports' fact sheets too
             passages = self._with_fact_sheets(passages, filters.sources, vector)
-        item = item_reference(standalone) if scope else None
+        # the item the user's words name or, unless they ask who or when (of the report), the
+        # one the earlier turn asked for ("... in response?" after "the final recommendation")
+        item = None
+        if scope:
+            item = item_reference(question) or (
+                None if {s.kind for s in slots} & {"name", "date"}
+                else item_reference(standalone)
+            )
         favoured = None
         if item is not None:  # "the final recommendation": the passages that mention it
             passages, favoured = self._with_item(passages, item, filters.sources)

@@ -33,6 +33,10 @@ def test_it_is_the_numbered_item_the_previous_question_asked_for():
         f"How did the Centre respond to the final recommendation of {reference}?"
     assert ask_after("Who wrote this report?", previous, reference) == \
         f"Who wrote {reference}?"  # "this report" is still the report
+    # who and when are asked of the report, not of its recommendation
+    assert ask_after("Who evaluated it?", previous, reference) == f"Who evaluated {reference}?"
+    assert ask_after("When was it carried out?", previous, reference) == \
+        f"When was {reference} carried out?"
 
 
 def test_an_it_inside_the_question_stands_for_the_name_before_it():

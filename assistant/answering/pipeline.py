@@ -26,7 +26,7 @@ from assistant.answering.evidence import Evidence, EvidenceScorer, SentenceCache
 from assistant.answering.followup import needs_history
 from assistant.answering.items import ItemReference, item_reference
 from assistant.answering.prompts import NO_CONTEXT, REFUSAL, filtered_out_text
-from assistant.answering.slots import Slot, expected_slots, fills
+from assistant.answering.slots import Slot, asked_names, expected_slots, fills, names_in
 from assistant.records import (
     Answer,
     AskRequest,
@@ -262,8 +262,10 @@ class AnswerPipeline:
         timings["evidence"] = _ms(clock)
 
         best = evidence.sentences[:SLOT_CANDIDATES]
+        names = asked_names(question, scope.terms, scope.reference)
         unfilled = bool(slots) and not any(
-            fills(slot, s.text, asked) for slot in slots for s in best
+            fills(slot, s.text, asked) and names_in(passages[s.passage], names, slot.focus)
+            for slot in slots for s in best
         )
         if not passages or evidence.answerability < self.settings.refusal_threshold:
             # a near-miss refused for weak evidence still says what it did not find (a name

@@ -17,14 +17,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.records import Passage
 from assistant.text import (
     KEY_VALUE,
     content_terms,
     content_words,
     normalise_number,
     numbers,
+    stem,
     words,
 )
+from vectorstore.lexical import STOPWORDS
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
@@ -217,3 +220,55 @@ def _new_number(sentence: str, question: str) -> bool:
 def _enumerators(sentence: str) -> set[str]:
     """Numbers used to enumerate, "(1) ... (2) ...", which count nothing."""
     return set(re.findall(r"\((\d{1,2})\)", sentence))
+
+
+def asked_names(
+    question: str, report_terms: frozenset[str], naming: str = ""
+) -> tuple[tuple[str, ...], ...]:
+    """The names of ``question`` other than those naming the report (its ``report_terms``, or
+    inside ``naming``, the words that named it: "the evaluation of the Turin Centre's
+    training"), each as its words' stems: runs of capitalised words past the first ("Decent
+    Work Country Programmes") and acronyms. "How many Nepalese women worked in Kuwait?" names
+    Nepalese and Kuwait."""
+    report_terms = report_terms | {stem(w) for w in words(naming)}
+    names: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for index, word in enumerate([*re.findall(r"[\w'’-]+", question), ""]):
+        bare = word.strip("'’-")
+        if index > 0 and bare[:1].isupper() and bare.lower() not in STOPWORDS:
+            run.append(bare)
+            continue
+        if run:
+            terms = tuple(stem(w.lower()) for w in run)
+            if not set(terms) <= report_terms:
+                names.append(terms)
+            run = []
+    return tuple(names)
+
+
+#: Letters two forms of a name share: "Lanka" / "Lankan", "Nepal" / "Nepalese", "Kuwait" /
+#: "Kuwaiti".
+NAME_PREFIX = 5
+
+
+def names_in(
+    passage: Passage, names: tuple[tuple[str, ...], ...], focus: frozenset[str] = frozenset()
+) -> bool:
+    """Does ``passage`` (its text, title and section) name each of ``names`` that is not part
+    of the slot's ``focus`` (what is counted: "Turin training activities")? A name counts when
+    all its words occur, or its acronym ("DWCPs" for Decent Work Country Programmes). A count
+    of domestic helpers in Saudi Arabia does not answer how many worked in Kuwait."""
+    wanted = [name for name in names if not set(name) & focus]
+    if not wanted:
+        return True
+    text = f"{passage.title} {passage.section} {passage.text}"
+    found = {stem(w) for w in words(text)}
+    found |= {w[:NAME_PREFIX] for w in found}  # "Sri Lankan" is named by "Sri Lanka"
+    acronyms = {
+        w.rstrip("s") for w in re.findall(r"[\w-]+", text) if len(w) > 1 and w.rstrip("s").isupper()
+    }
+    return all(
+        all(t in found or t[:NAME_PREFIX] in found for t in name)
+        or (len(name) > 1 and "".join(t[0] for t in name).upper() in acronyms)
+        for name in wanted
+    )

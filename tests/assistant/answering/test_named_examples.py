@@ -165,3 +165,14 @@ def test_a_follow_up_on_a_numbered_recommendation_finds_the_response_to_it(corpu
     assert "final recommendation" in answer.standalone_question
     assert answer.answerable
     assert "In response to recommendation 6" in answer.answer
+
+
+def test_a_count_about_another_place_is_refused(corpus):
+    """The LMPP report counts Nepalese domestic helpers in Saudi Arabia and Qatar, not in
+    Kuwait: a near-miss."""
+    answer = corpus.ask(
+        "How many Nepalese women were working as domestic helpers in Kuwait, according to the "
+        "LMPP evaluation?"
+    )
+    assert not answer.answerable
+    assert "do not give the number asked for" in answer.answer

@@ -75,3 +75,36 @@ def test_a_count_must_sit_next_to_what_is_counted():
     assert fills(slot, "The team held 79 interviews with 82 people.", question)
     assert not fills(slot, "In 2013 the team, after a long desk review of documents and "
                            "reports, held interviews.", question)
+
+
+def _passage(text: str, title: str = "Final evaluation", section: str = "Findings"):
+    from assistant.retrieval.hybrid import to_passage
+    from ingest.records import Chunk
+
+    return to_passage(
+        Chunk("c", "d", "r.md", title, 2009, section, None, None, 0, len(text), 0, text),
+        1, 1.0, None, None,
+    )
+
+
+def test_a_value_counts_only_from_a_passage_that_names_what_was_asked_about():
+    from assistant.answering.slots import asked_names, names_in
+
+    question = "How many Nepalese women were working as domestic helpers in Kuwait?"
+    names = asked_names(question, frozenset())
+    assert names == (("nepales",), ("kuwait",))
+    saudi = _passage("There may be 10,000 domestic helpers among the 200,000 Nepalese in Saudi "
+                     "Arabia.")
+    assert not names_in(saudi, names)
+    assert names_in(_passage("Some 3,000 Nepalese helpers work in Kuwaiti homes."), names)
+    # what is counted is the slot's focus, not a name to look for: "Turin training activities"
+    turin = asked_names("How many Turin training activities were sampled?", frozenset())
+    assert names_in(_passage("A sample of 15 training activities."), turin, frozenset({"turin"}))
+    # a demonym is named by its country, a long name by its acronym, and the words that named
+    # the report are not asked about
+    assert names_in(_passage("Unions in Sri Lanka and the Gulf signed it."),
+                    asked_names("Where did Sri Lankan and Gulf unions sign it?", frozenset()))
+    assert names_in(_passage("Of 49 DWCPs reviewed, 31 mentioned migration."),
+                    asked_names("How many Decent Work Country Programmes?", frozenset()))
+    assert asked_names("When did the evaluation of the Turin Centre's training take place?",
+                       frozenset(), naming="the evaluation of the Turin Centre's training") == ()

@@ -127,15 +127,10 @@ class AnswerPipeline:
     def _with_fact_sheets(
         self, passages: tuple[Passage, ...], sources: Sequence[str], vector: Any
     ) -> tuple[Passage, ...]:
-        seen = {p.chunk_id for p in passages}
-        extra = [
+        return _appended(passages, [
             p for source in sources
             for p in self.retriever.fact_sheets(source, vector)[:FACT_SHEETS]
-            if p.chunk_id not in seen
-        ]
-        return passages + tuple(
-            replace(p, rank=rank) for rank, p in enumerate(extra, len(passages) + 1)
-        )
+        ])
 
     def _with_item(
         self, passages: tuple[Passage, ...], item: ItemReference, sources: Sequence[str]
@@ -143,7 +138,6 @@ class AnswerPipeline:
         """``passages`` and, after them, the passages of each named report that label or
         mention the numbered item asked for; and how strongly a sentence speaks of the item
         (:meth:`Located.weight`: from the first report that has the item)."""
-        seen = {p.chunk_id for p in passages}
         extra: list[Passage] = []
         favoured = None
         for source in sources:
@@ -151,13 +145,8 @@ class AnswerPipeline:
             if located is None:
                 continue
             favoured = favoured or located.weight
-            extra += [
-                to_passage(c, 0, 0.0, None, None) for c in located.chunks[:ITEM_PASSAGES]
-                if c.chunk_id not in seen
-            ]
-        return passages + tuple(
-            replace(p, rank=rank) for rank, p in enumerate(extra, len(passages) + 1)
-        ), favoured
+            extra += [to_passage(c, 0, 0.0, None, None) for c in located.chunks[:ITEM_PASSAGES]]
+        return _appended(passages, extra), favoured
 
     def _scope(self, question: str, history: Sequence[Turn]) -> Scope:
         """The reports the question names; a follow-up that names none keeps the reports its
@@ -340,6 +329,15 @@ def closest_passages(passages: Sequence[Passage], limit: int = 3) -> list[Passag
         if len(chosen) == limit:
             break
     return chosen
+
+
+def _appended(passages: tuple[Passage, ...], extra: Sequence[Passage]) -> tuple[Passage, ...]:
+    """``passages``, then those of ``extra`` not among them, ranked on from the last."""
+    seen = {p.chunk_id for p in passages}
+    added = [p for p in extra if p.chunk_id not in seen]
+    return passages + tuple(
+        replace(p, rank=rank) for rank, p in enumerate(added, len(passages) + 1)
+    )
 
 
 def _ms(start: float) -> float:

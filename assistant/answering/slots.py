@@ -40,12 +40,10 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\d\s?(?:%|per\s?cent|percent)", re.IGNORECASE)
-_MONTH = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\b"
-)
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = re.compile(rf"\b(?:{'|'.join(m.title() for m in _MONTHS)})\b")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 # Words that end the noun phrase after "how many": a verb or auxiliary, a preposition, a
 # relative pronoun. The phrase is at most three words.
@@ -176,21 +174,19 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
     if slot.kind == "place":
-        asked = {w.lower() for w in re.findall(r"\w+", question)}
-        return any(
-            {w.lower() for w in m.group(0).split()} - asked - {m.lower() for m in _MONTHS}
-            for m in _PLACE_WORD.finditer(sentence)
-        )
+        asked = _lower_words(question) | set(_MONTHS)
+        return any(_lower_words(m.group(0)) - asked for m in _PLACE_WORD.finditer(sentence))
     if slot.kind == "name":
-        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        asked = _lower_words(question)
         label = KEY_VALUE.match(sentence)
         if label:  # "Period Covered: November 2006": the label is no name, its value may be
             sentence = sentence[sentence.index(":", label.start()) + 1:]
-        return any(
-            {w.lower() for w in re.findall(r"\w+", m.group(0))} - asked - _JOIN_WORDS
-            for m in _NAME.finditer(sentence)
-        )
+        return any(_lower_words(m.group(0)) - asked - _JOIN_WORDS for m in _NAME.finditer(sentence))
     return True
+
+
+def _lower_words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\w+", text)}
 
 
 #: How many words apart a count and the thing counted may be: "79 interviews", "sent to 239

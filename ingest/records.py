@@ -129,7 +129,13 @@ class Chunk:
 
     def embedding_text(self) -> str:
         """The text given to the embedder: the context header, then the passage."""
-        return f"{self.context_header()}\n{self.text}"
+        return embedding_text(self.title, self.year, self.section, self.text)
+
+
+def embedding_text(title: str, year: int | None, section: str, text: str) -> str:
+    """What a passage is embedded as, at ingest and wherever its vector is made again: its
+    context header, then its text."""
+    return f"{context_header(title, year, section)}\n{text}"
 
 
 def context_header(title: str, year: int | None, section: str) -> str:

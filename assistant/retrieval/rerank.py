@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.errors import ConfigError, registered
 from assistant.records import Passage
-from ingest.records import context_header
+from ingest.records import embedding_text
 from vectorstore import Embedder
 
 
@@ -63,7 +63,7 @@ class SecondModelReranker:
             missing = [p for p in head if p.chunk_id not in self._vectors]
         if missing:
             vectors = self.embedder.embed_documents([
-                f"{context_header(p.title, p.year, p.section)}\n{p.text}" for p in missing
+                embedding_text(p.title, p.year, p.section, p.text) for p in missing
             ])
             with self._lock:
                 if len(self._vectors) + len(missing) > self.cache_size:

@@ -43,7 +43,7 @@ class HybridRetriever:
         self._pool_lock = threading.Lock()
         self._fact_sheets: dict[str, tuple[list[Chunk], np.ndarray]] = {}
         self._chunks: dict[str, list[Chunk]] = {}
-        self._sheets_lock = threading.Lock()
+        self._reports_lock = threading.Lock()
 
     def search(
         self, request: SearchRequest, query_vector: np.ndarray | None = None
@@ -122,11 +122,11 @@ class HybridRetriever:
         record = next((r for r in self.index.documents() if r.source == source), None)
         if record is None:
             return None
-        with self._sheets_lock:
+        with self._reports_lock:
             cached = store.get(record.doc_id)
         if cached is None:
             cached = build(record.doc_id)
-            with self._sheets_lock:
+            with self._reports_lock:
                 store[record.doc_id] = cached
                 while len(store) > REPORTS_KEPT:
                     store.pop(next(iter(store)))

@@ -107,10 +107,13 @@ def _kind_words(kind: str) -> str:
     return r"lessons?\s+learned" if kind == "lesson learned" else r"\s+".join(kind.split())
 
 
+def _numbered(kind: str) -> str:
+    """An item of ``kind`` and its number (the group): "Recommendation 3", "no. 3"."""
+    return rf"\b{_kind_words(kind)}\s+(?:no\.?\s*|number\s+)?(\d{{1,2}})"
+
+
 def _label_pattern(kind: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"\b{_kind_words(kind)}\s+(?:no\.?\s*|number\s+)?(\d{{1,2}})\s*[:.)]", re.IGNORECASE
-    )
+    return re.compile(rf"{_numbered(kind)}\s*[:.)]", re.IGNORECASE)
 
 
 def _labels(kind: str, text: str) -> set[int]:
@@ -125,10 +128,7 @@ def _listed(text: str) -> set[int]:
 
 def _mentioned(kind: str, text: str) -> list[int]:
     """The numbers of the items of ``kind`` that ``text`` names, in order."""
-    mention = re.compile(
-        rf"\b{_kind_words(kind)}\s+(?:no\.?\s*|number\s+)?(\d{{1,2}})(?![\d.,]\d)",
-        re.IGNORECASE,
-    )
+    mention = re.compile(rf"{_numbered(kind)}(?![\d.,]\d)", re.IGNORECASE)
     return [int(m.group(1)) for m in mention.finditer(text.replace("*", ""))]
 
 

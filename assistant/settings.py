@@ -163,7 +163,7 @@ class Settings(BaseModel):
     answer_passages: int = Field(
         8, ge=1, le=K_MAX, description="passages retrieved for an answer (the answer cites some)"
     )
-    answer_sentences: int = Field(4, ge=1, le=10, description="most sentences in an answer")
+    answer_sentences: int = Field(5, ge=1, le=10, description="most sentences in an answer")
     refusal_threshold: float = Field(
         REFUSAL_THRESHOLD, ge=0.0, le=1.0,
         description="answerability below this means the reports do not answer the question "

@@ -35,8 +35,8 @@ MAX_LIST_ITEMS = 12
 
 @dataclass(frozen=True)
 class ExtractiveOptions:
-    max_sentences: int = 4
-    min_ratio: float = 0.75  # skip a sentence scoring below this share of the best
+    max_sentences: int = 5
+    min_ratio: float = 0.8  # skip a sentence scoring below this share of the best
     duplicate_cosine: float = 0.9  # sentences closer than this to a chosen one are repeats
     covered_weight: float = 0.3  # weight of a question term another chosen sentence covers
     # added to the gain of a sentence that continues a chosen one in its paragraph

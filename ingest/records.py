@@ -139,9 +139,14 @@ def embedding_text(title: str, year: int | None, section: str, text: str) -> str
 
 
 def context_header(title: str, year: int | None, section: str) -> str:
-    """``"Title (2009) > Section > Subsection"``: prepended to a passage when embedding it."""
+    """``"Title (2009) > Section > Subsection"``: prepended to a passage when embedding it. A
+    document whose title is its first heading has that heading as its outermost section too;
+    it is said once ("Title > Title > Methods" would spend the embedder's tokens on a repeat)."""
     head = f"{title} ({year})" if year else title
-    return " > ".join(part for part in (head, section) if part)
+    parts = section.split(" > ") if section else []
+    if parts and " ".join(parts[0].split()).casefold() == " ".join(title.split()).casefold():
+        parts = parts[1:]
+    return " > ".join(part for part in (head, *parts) if part)
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,22 @@ def test_metadata_titles_that_name_nothing():
     assert meaningful_metadata_title("x", "x.pdf") == ""
     assert meaningful_metadata_title(None, "x.pdf") == ""
     assert meaningful_metadata_title("tonga-review", "tonga-review.pdf") == ""
+
+
+def test_a_title_taken_from_the_first_heading_is_said_once_in_each_chunks_header(tmp_path):
+    from ingest.pipeline import prepare_file
+    from ingest.records import context_header
+
+    review = tmp_path / "review.md"
+    review.write_text("# Fiji seasonal work review\n\n" + PROSE + "\n\n## Findings\n\n" + PROSE
+                      + "\n", encoding="utf-8")
+    chunks = prepare_file(review, lambda text: len(text.split())).chunks
+    assert {c.section for c in chunks} == {"Fiji seasonal work review",
+                                          "Fiji seasonal work review > Findings"}
+    headers = {c.context_header() for c in chunks}
+    assert headers == {"Fiji seasonal work review", "Fiji seasonal work review > Findings"}
+    assert all(c.embedding_text().startswith(c.context_header() + "\n") for c in chunks)
+    # a section that only starts like the title, or a title that differs in case and spacing
+    assert context_header("Review", 2024, "Review of methods") == (
+        "Review (2024) > Review of methods")
+    assert context_header("Fiji  review", None, "FIJI REVIEW > Aims") == "Fiji  review > Aims"

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.slots import Slot, fills
+from assistant.answering.slots import DATE_QUESTION, Slot, fills
 from assistant.records import Passage
 from assistant.text import (
     KEY_VALUE,
@@ -73,7 +73,9 @@ _ANSWER_TYPES = (
                 re.I),
      re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|half|quarter)\b",
                 re.I)),
-    (re.compile(r"\b(when|what year|which year|since when|what date)\b", re.I),
+    # "when" asks for a date where it opens the question or a clause ("..., and when ..."),
+    # not as a conjunction ("... when advising governments?"): the date slot's own pattern
+    (DATE_QUESTION,
      re.compile(r"\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|"
                 r"September|October|November|December)\b")),
     _FUNDER,

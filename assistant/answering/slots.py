@@ -62,7 +62,8 @@ _SHARE = re.compile(
     r"(?:\s+of)?\s*([^,;?]*)", re.IGNORECASE,
 )
 _RATE = re.compile(r"\b(?:what|which)\s+([\w -]{0,30}?\brate)\b", re.IGNORECASE)
-_DATE = re.compile(
+#: A question that asks for a date: "when" opening it or a clause, "what year", "how long".
+DATE_QUESTION = re.compile(
     r"^\s*when\b|[,;]\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:dates?|days?|months?|years?|"
     r"period|time\s?frame)\b|\bsince when\b|\bhow long\b",
     re.IGNORECASE,
@@ -124,7 +125,7 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("much", _focus(match.group(1), ignore)))
     if _BUDGET.search(question):
         found.append(Slot("amount"))
-    if _DATE.search(question):
+    if DATE_QUESTION.search(question):
         found.append(Slot("date"))
     if _PLACE.search(question):
         found.append(Slot("place"))

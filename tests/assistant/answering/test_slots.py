@@ -108,3 +108,19 @@ def test_a_value_counts_only_from_a_passage_that_names_what_was_asked_about():
                     asked_names("How many Decent Work Country Programmes?", frozenset()))
     assert asked_names("When did the evaluation of the Turin Centre's training take place?",
                        frozenset(), naming="the evaluation of the Turin Centre's training") == ()
+
+
+@pytest.mark.parametrize(("question", "dated"), [
+    ("When was the National Labour Migration Policy adopted?", True),
+    ("Who evaluated the project, and when was it evaluated?", True),
+    ("In what year was the Multilateral Framework published?", True),
+    ("Did the evaluation find that IOM drew on the Multilateral Framework when advising "
+     "governments?", False),
+    ("What kinds of staff were focal points when the 2013 evaluation was done?", False),
+])
+def test_a_when_that_joins_clauses_asks_for_no_date(question, dated):
+    from assistant.answering.evidence import answer_type_match
+
+    # the coarse answer-type bonus and the date slot read "when" the same way
+    assert answer_type_match(question, "In 2001, IOM served as a Secretariat.") is dated
+    assert ("date" in {s.kind for s in expected_slots(question, frozenset())}) is dated

@@ -77,8 +77,9 @@ def content_words(text: str) -> dict[str, str]:
     return out
 
 
-#: A word of a name: capitalised, or an acronym.
-NAME_WORD = r"(?:[A-Z][\w'’-]*|[A-Z]{2,})"
+#: A word of a name: capitalised, or an acronym; hyphenated parts count only when capitalised
+#: too ("Asia-Pacific", "South-South"; in "LMPP-backed ILO" the name is "LMPP").
+NAME_WORD = r"(?:[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*(?![\w-])|[A-Z]{2,}(?![\w-]))"
 _NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:of|for|on|the)\s+)?{NAME_WORD})+")
 
 

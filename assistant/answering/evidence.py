@@ -23,12 +23,12 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.slots import DATE_QUESTION, Slot, fills
+from assistant.answering.slots import DATE_QUESTION, NAME_PREFIX, Slot, fills
 from assistant.records import Passage
 from assistant.text import (
     KEY_VALUE,
@@ -318,7 +318,7 @@ class EvidenceScorer:
         ]
         scored.sort(key=lambda s: -s.score)
         keys = {t: w for t, w in key_terms(question).items() if t not in ignore}
-        missing = [t for t in keys if t not in context_terms]
+        missing = unmentioned(keys, context_terms)
         # A multi-word name counts as missing when no passage has its words close together,
         # even if each word appears somewhere ("Safe and Fair", "Domestic Workers Convention");
         # "the Turin Centre" is found in "the International Training Centre in Turin".
@@ -349,6 +349,17 @@ class EvidenceScorer:
 
 #: Words within which the words of a multi-word name must all appear to count as present.
 NAME_WINDOW = 6
+
+
+def unmentioned(terms: Iterable[str], found: set[str]) -> list[str]:
+    """The stemmed key ``terms`` that no term of ``found`` mentions. Another word form of a
+    name mentions it, as in the slots' name check: "Nigeria" for "Nigerian" (the first
+    :data:`~assistant.answering.slots.NAME_PREFIX` letters of a word of letters)."""
+    forms = {t[:NAME_PREFIX] for t in found}
+    return [
+        t for t in terms if t not in found
+        and not (t.isalpha() and len(t) >= NAME_PREFIX and t[:NAME_PREFIX] in forms)
+    ]
 
 
 def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:

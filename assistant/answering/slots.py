@@ -40,6 +40,8 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"\d\s?(?:%|per\s?cent|percent)", re.IGNORECASE)
+#: A share in words: "nearly half of international migration", "two-thirds", "a quarter".
+_FRACTION = re.compile(r"\b(?:half|halves|thirds?|quarters?|fifths?|tenths?)\b", re.IGNORECASE)
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
@@ -80,6 +82,14 @@ _BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+
 _WHO_ROLE = re.compile(
     r"(?:^|[,;]\s*|\band\s+)who\s+(?:was|were|is|are)\s+(?:the\s+|an?\s+)?(.+)", re.IGNORECASE
 )
+#: "Who funds ...", "who paid for ...", "which donor ...": a name that a sentence gives as the
+#: funder, so the sentence must say so ("Donor: DFID", "funded by", "financed"). "Support" is
+#: not enough: the ILO's "support to the Regional Conference" funds nothing.
+_WHO_FUNDS = re.compile(
+    r"(?:^|[,;]\s*|\band\s+)who\s+(?:\w+\s+)?(?:funds?|funded|finance[sd]?|sponsor(?:s|ed)?|"
+    r"pa(?:id|ys?)\s+for)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:donors?|funders?)\b", re.IGNORECASE,
+)
+FUNDER_TERMS = frozenset({"fund", "funder", "donor", "financ", "sponsor", "grant"})
 _WHO = re.compile(
     r"(?:^|[,;]\s*|\band\s+)(?:who|whom)\b"
     # "which person", "which UN agency", "what international organization": up to two words
@@ -132,6 +142,8 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
     role = _WHO_ROLE.search(question)
     if role is not None:
         found.append(Slot("name", _focus(role.group(1), ignore)))
+    elif _WHO_FUNDS.search(question):
+        found.append(Slot("name", FUNDER_TERMS))
     elif _WHO.search(question):
         found.append(Slot("name"))
     return tuple(dict.fromkeys(found))
@@ -161,9 +173,8 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
         return bool(_AMOUNT.search(sentence)) or _new_number(sentence, question)
     if slot.kind == "percent":
         if slot.focus:
-            return bool(_PERCENT.search(sentence)) and _count_near_focus(
-                slot.focus, sentence, numbers(question)
-            )
+            share = _PERCENT.search(sentence) or _FRACTION.search(sentence)
+            return bool(share) and _count_near_focus(slot.focus, sentence, numbers(question))
         return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
     if slot.kind == "count":
         if not slot.focus:
@@ -230,8 +241,10 @@ def asked_names(
     report_terms = report_terms | {stem(w) for w in words(naming)}
     names: list[tuple[str, ...]] = []
     run: list[str] = []
-    for index, word in enumerate([*re.findall(r"[\w'’-]+", question), ""]):
-        bare = word.strip("'’-")
+    # hyphens split words as the passages' words are split: "Asia-Pacific" is two name words,
+    # and "LMPP-backed" names LMPP only
+    for index, word in enumerate([*re.findall(r"[\w'’]+", question), ""]):
+        bare = word.strip("'’")
         if index > 0 and bare[:1].isupper() and bare.lower() not in STOPWORDS:
             run.append(bare)
             continue

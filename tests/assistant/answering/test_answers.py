@@ -194,3 +194,13 @@ def test_cli_ask_json_and_stdin(corpus):
 
     done = run_cli("ask", "What does the ILM database cover?", index=index)
     assert done.returncode == 0 and "Sources:" in done.stdout and "[1]" in done.stdout
+
+
+def test_another_form_of_a_name_mentions_it():
+    from assistant.answering.evidence import unmentioned
+
+    found = {"nigeria", "ministri", "labour", "2009"}
+    assert unmentioned(["nigerian", "ministri"], found) == []
+    assert unmentioned(["morocco", "2008"], found) == ["morocco", "2008"]
+    assert unmentioned(["2009"], found) == []  # numbers match exactly only
+    assert unmentioned(["20091"], found) == ["20091"]

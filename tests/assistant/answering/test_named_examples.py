@@ -176,3 +176,21 @@ def test_a_count_about_another_place_is_refused(corpus):
     )
     assert not answer.answerable
     assert "do not give the number asked for" in answer.answer
+
+
+def test_a_name_written_in_another_form_or_with_a_hyphen_still_counts(corpus):
+    # "Nigerian" is mentioned by "Nigeria", and "LMPP-backed" names the report, not a thing
+    # the passages must mention: the answer is given, from the LMPP report's Nigeria line
+    answer = corpus.ask("In which Nigerian ministry did an LMPP-backed ILO advisory mission "
+                        "lead to a new unit for handling labour migration?")
+    assert answer.answerable, answer.answer
+    assert "Federal Ministry of Labour and Productivity" in answer.answer
+    assert {c.source for c in answer.citations} == {LMPP}
+
+
+def test_who_funds_a_project_the_reports_name_but_do_not_fund_is_refused(corpus):
+    # the 2021 HLE names the FMM project as a case study; no report says who funds it
+    answer = corpus.ask("Who funds the Free Movement of Persons and Migration in West Africa "
+                        "(FMM) project that the 2021 HLE used as a case study?")
+    assert not answer.answerable, answer.answer
+    assert "name asked for" in answer.answer

@@ -124,3 +124,37 @@ def test_a_when_that_joins_clauses_asks_for_no_date(question, dated):
     # the coarse answer-type bonus and the date slot read "when" the same way
     assert answer_type_match(question, "In 2001, IOM served as a Secretariat.") is dated
     assert ("date" in {s.kind for s in expected_slots(question, frozenset())}) is dated
+
+
+def test_hyphenated_names_are_split_as_the_passages_words_are():
+    from assistant.answering.slots import asked_names, names_in
+
+    assert asked_names("When did the ILO's Asia-Pacific office draft a plan?", frozenset()) == (
+        ("ilo", "asia", "pacif"),)
+    # "LMPP-backed" names the report (LMPP); "backed" is no name
+    assert asked_names("In which Nigerian ministry did an LMPP-backed ILO mission work?",
+                       frozenset({"lmpp"})) == (("nigerian",), ("ilo",))
+    passage = _passage("In the case of the Asia-Pacific region, an early effort of the Regional "
+                       "Office to come up with a plan was made in 2006.")
+    assert names_in(passage, (("asia", "pacif"),))
+
+
+def test_a_share_in_words_fills_a_percentage():
+    question = "How large is South-South migration, and what share of all international " \
+               "migration does it represent?"
+    (slot,) = [s for s in expected_slots(question, frozenset()) if s.kind == "percent"]
+    assert fills(slot, "South-South migration is estimated at 74 million, or nearly half of "
+                       "international migration.", question)
+    assert not fills(slot, "International migration is discussed at length.", question)
+
+
+def test_who_funded_asks_for_a_name_given_as_the_funder():
+    question = "Who funds the Free Movement of Persons (FMM) project?"
+    (slot,) = expected_slots(question, frozenset())
+    assert slot.kind == "name"
+    assert fills(slot, "Donor: Department for International Development (DFID)", question)
+    assert fills(slot, "The project is funded by the European Union.", question)
+    # names, but none given as a funder
+    assert not fills(slot, "Case studies were conducted on Ethiopia, Thailand and the ILO's "
+                           "support to the Regional Conference on Migration.", question)
+    assert expected_slots("Who evaluated it?", frozenset())[0].focus == frozenset()

@@ -247,6 +247,7 @@ class Index:
                 format=p.prepared.document.format,
                 embedding_model=self.embedder.name,
                 ingested_at=now,
+                aliases=p.prepared.meta.aliases,
             )
             for p in group
         ])

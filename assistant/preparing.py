@@ -142,8 +142,11 @@ def catalog_meta(
 
 
 def meta_changed(record: DocumentRecord, meta: DocumentMeta | None) -> bool:
-    """Has the catalog file changed a document's title, year or kind since it was ingested?"""
+    """Has the catalog file changed a document's title, year, kind or aliases since it was
+    ingested?"""
     if meta is None:
         return False
     pairs = ((meta.title, record.title), (meta.year, record.year), (meta.kind, record.kind))
-    return any(new not in (None, "") and new != old for new, old in pairs)
+    return any(new not in (None, "") and new != old for new, old in pairs) or (
+        tuple(meta.aliases) != tuple(record.aliases)
+    )

@@ -21,7 +21,8 @@ __all__ = [
 
 
 def read_catalog(folder: Path) -> dict[str, DocumentMeta]:
-    """Read ``catalog.yaml`` in ``folder``: ``reports: {file name: {title, year, kind}}``.
+    """Read ``catalog.yaml`` in ``folder``: ``reports: {file name: {title, year, kind,
+    aliases}}`` (``aliases``: other names staff give the report, optional).
 
     A missing catalog is not an error (an empty mapping is returned); a malformed one is.
     """
@@ -48,8 +49,14 @@ def _parse(path: Path) -> dict[str, DocumentMeta]:
         if year is not None and not (isinstance(year, int) and 1900 <= year <= 2100):
             raise CatalogError(path, f"entry '{source}': year must be a four-digit number")
         kind = entry.get("kind")
+        aliases = entry.get("aliases") or []
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in aliases
+        ):
+            raise CatalogError(path, f"entry '{source}': aliases must be a list of names")
         catalog[str(source)] = DocumentMeta(
-            title=entry["title"].strip(), year=year, kind=str(kind) if kind else None
+            title=entry["title"].strip(), year=year, kind=str(kind) if kind else None,
+            aliases=tuple(a.strip() for a in aliases),
         )
     return catalog
 

@@ -30,6 +30,7 @@ def prepare(
             title=meta.title or inferred.title,
             year=meta.year if meta.year is not None else inferred.year,
             kind=meta.kind,
+            aliases=meta.aliases,
         )
     chunks = chunk_document(document, meta or inferred, sections, count_tokens, options)
     return PreparedDocument(

@@ -103,6 +103,8 @@ class DocumentMeta:
     title: str
     year: int | None = None
     kind: str | None = None
+    # other names staff use for the report ("the Turin Centre evaluation" for ITCILO's)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

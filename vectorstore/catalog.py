@@ -37,10 +37,7 @@ class DocumentCatalog:
         self.collection.upsert(
             ids=[r.source for r in records],
             embeddings=[_PLACEHOLDER] * len(records),
-            metadatas=[
-                {k: v for k, v in r.to_dict().items() if v is not None and k != "source"}
-                for r in records
-            ],
+            metadatas=[_metadata(r) for r in records],
             documents=[""] * len(records),
         )
 
@@ -64,6 +61,16 @@ class DocumentCatalog:
         self.collection.delete(ids=[source])
 
 
+#: Chroma metadata holds no lists: a record's aliases are stored joined by this.
+_ALIAS_JOIN = " | "
+
+
+def _metadata(record: DocumentRecord) -> dict[str, Any]:
+    data = {k: v for k, v in record.to_dict().items() if v is not None and k != "source"}
+    data["aliases"] = _ALIAS_JOIN.join(record.aliases)
+    return data
+
+
 def _record(source: str, meta: dict[str, Any]) -> DocumentRecord:
     return DocumentRecord(
         source=source,
@@ -76,4 +83,5 @@ def _record(source: str, meta: dict[str, Any]) -> DocumentRecord:
         format=str(meta.get("format") or ""),
         embedding_model=str(meta.get("embedding_model") or ""),
         ingested_at=str(meta.get("ingested_at") or ""),
+        aliases=tuple(a for a in str(meta.get("aliases") or "").split(_ALIAS_JOIN) if a),
     )

@@ -57,6 +57,7 @@ class DocumentRecord:
     format: str
     embedding_model: str
     ingested_at: str  # ISO 8601, UTC
+    aliases: tuple[str, ...] = ()  # other names of the report, from the catalog file
 
     @property
     def sha256(self) -> str:

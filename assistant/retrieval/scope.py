@@ -76,6 +76,8 @@ class _Aliases:
     strong: frozenset[str]  # lower-case years and acronyms
     weak: dict[str, float]  # stemmed title content term -> how well it names this report
     sequence: tuple[str, ...]  # the title's stemmed content terms in order
+    # the catalog's other names for the report, each as its lower-case words
+    aliases: tuple[tuple[str, ...], ...] = ()
 
 
 class ReportScoper:
@@ -158,7 +160,10 @@ class ReportScoper:
             weight = math.log(len(records) / users)
             if weight > 0:
                 weak[term] = weight
-        return _Aliases(record.source, record.title, frozenset(strong), weak, tuple(title_terms))
+        aliases = tuple(tuple(words(a)) for a in record.aliases if words(a))
+        return _Aliases(
+            record.source, record.title, frozenset(strong), weak, tuple(title_terms), aliases
+        )
 
     def resolve(self, question: str) -> Scope:
         """The reports ``question`` names, or an empty scope when it names none."""
@@ -169,12 +174,17 @@ class ReportScoper:
         raw -= {"".join(found) for found in _DATE_YEAR.findall(question)} - _named_years(question)
         sequence = tuple(content_words(question))
         stems = set(sequence)
+        tokens = [_unpossessed(w) for w in words(question)]
         scored = []
         for r in reports:
             weak = r.weak.keys() & stems
             matched = (r.strong & raw) | weak
             score = sum(STRONG / strong_df[a] for a in r.strong & raw)
             score += sum(r.weak[a] for a in weak)
+            for alias in r.aliases:
+                if _names_report(alias, tokens):  # "the Turin Centre evaluation"
+                    score += STRONG
+                    matched |= set(content_words(" ".join(alias)))
             run = _common_run(r.sequence, sequence)
             if len(run) >= TITLE_RUN and _quoted(run, question):
                 # the title quoted: "Effective Action for Labour ..."
@@ -235,6 +245,25 @@ def _quoted(run: Sequence[str], question: str) -> bool:
                 break
             j += 1
         if k == len(run):
+            return True
+    return False
+
+
+#: How many words after a catalog alias a report noun may come: "the Turin Centre's labour
+#: migration survey".
+ALIAS_WINDOW = 4
+
+
+def _names_report(alias: Sequence[str], tokens: Sequence[str]) -> bool:
+    """Does the question (its ``tokens``) name a report by ``alias``, followed within
+    :data:`ALIAS_WINDOW` words by a report noun ("the 2019 Turin Centre training evaluation")?
+    The alias alone may name something else the report is about: "the Turin Centre labour
+    migration course" of another report."""
+    n = len(alias)
+    for i in range(len(tokens) - n + 1):
+        if tuple(tokens[i:i + n]) == tuple(alias) and (
+            set(tokens[i + n:i + n + ALIAS_WINDOW]) & _REPORT_NOUNS
+        ):
             return True
     return False
 

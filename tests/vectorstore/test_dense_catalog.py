@@ -74,6 +74,10 @@ def test_catalog_round_trip(tmp_path):
     assert catalog.all() == [record]
     catalog.delete("a.md")
     assert catalog.get("a.md") is None
+    named = DocumentRecord("b.md", "def", "Title", 2019, None, 3, 10, "md", "m", "2026-01-01",
+                           aliases=("Turin Centre", "ITC-ILO"))
+    catalog.put(named)
+    assert catalog.get("b.md") == named
 
 
 def test_search_is_broad_enough_for_the_candidates_hybrid_search_asks_for(tmp_path):

@@ -194,3 +194,14 @@ def test_who_funds_a_project_the_reports_name_but_do_not_fund_is_refused(corpus)
                         "(FMM) project that the 2021 HLE used as a case study?")
     assert not answer.answerable, answer.answer
     assert "name asked for" in answer.answer
+
+
+def test_the_report_staff_call_the_turin_centre_evaluation_is_found_by_that_name(corpus):
+    # the catalog's aliases for the ITCILO report: "Turin" names the report, so it is not a
+    # name its passages must mention (they say ITCILO and "the Centre")
+    answer = corpus.ask("In the Turin Centre's labour migration survey, what share of "
+                        "respondents reported a big gain in how they do their jobs, and how does "
+                        "that split between very large and large improvement?")
+    assert answer.answerable, answer.answer
+    assert "67" in answer.answer
+    assert {c.source for c in answer.citations} == {Y2019}

@@ -87,3 +87,45 @@ def test_texts_are_read_once_per_term_and_not_at_all_for_a_large_catalog():
     scoper = ReportScoper(lambda: many, mentions)
     assert scoper.aliases() and asked == []
     assert scoper.resolve("What did the 1995 evaluation find?").sources == ("r95.md",)
+
+
+def test_a_catalog_alias_names_its_report_when_a_report_noun_follows():
+    records = [
+        DocumentRecord("itc.md", "d1", "Independent evaluation of ITCILO training", 2019, None, 1,
+                       1, "md", "m", "t", aliases=("Turin", "Turin Centre")),
+        DocumentRecord("lmpp.md", "d2", "LMPP project: final evaluation", 2009, None, 1, 1, "md",
+                       "m", "t"),
+        DocumentRecord("hle.md", "d3", "High-level evaluation of fair migration", 2021, None, 1,
+                       1, "md", "m", "t"),
+    ]
+    scoper = ReportScoper(lambda: records, lambda term: {})
+    scope = scoper.resolve("In the Turin Centre's labour migration survey, what share gained?")
+    assert scope.sources == ("itc.md",) and {"turin", "centr"} <= scope.terms
+    # the Centre as a thing another report speaks of names no report by itself
+    assert scoper.resolve("How many took the Turin Centre labour migration course, according "
+                          "to the LMPP evaluation?").sources == ("lmpp.md",)
+    assert scoper.resolve("What did the Turin evaluation recommend?").sources == ("itc.md",)
+
+
+def test_catalog_aliases_are_read_and_checked(tmp_path):
+    from ingest import read_catalog
+    from ingest.errors import CatalogError
+
+    (tmp_path / "catalog.yaml").write_text(
+        "reports:\n  a.md:\n    title: A\n    aliases: [Turin Centre, ITC-ILO]\n  b.md:\n"
+        "    title: B\n", encoding="utf-8")
+    catalog = read_catalog(tmp_path)
+    assert catalog["a.md"].aliases == ("Turin Centre", "ITC-ILO") and catalog["b.md"].aliases == ()
+    (tmp_path / "catalog.yaml").write_text(
+        "reports:\n  a.md:\n    title: A\n    aliases: Turin\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="aliases must be a list"):
+        read_catalog(tmp_path)
+
+
+def test_new_aliases_in_the_catalog_mean_the_report_is_read_again():
+    from assistant.preparing import meta_changed
+    from ingest.records import DocumentMeta
+
+    record = DocumentRecord("a.md", "d", "A", 2019, None, 1, 1, "md", "m", "t")
+    assert not meta_changed(record, DocumentMeta("A", 2019))
+    assert meta_changed(record, DocumentMeta("A", 2019, aliases=("Turin Centre",)))

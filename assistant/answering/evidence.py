@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.slots import DATE_QUESTION, NAME_PREFIX, Slot, fills
+from assistant.answering.slots import DATE_QUESTION, Slot, fills, mentions, word_forms
 from assistant.records import Passage
 from assistant.text import (
     KEY_VALUE,
@@ -353,13 +353,10 @@ NAME_WINDOW = 6
 
 def unmentioned(terms: Iterable[str], found: set[str]) -> list[str]:
     """The stemmed key ``terms`` that no term of ``found`` mentions. Another word form of a
-    name mentions it, as in the slots' name check: "Nigeria" for "Nigerian" (the first
-    :data:`~assistant.answering.slots.NAME_PREFIX` letters of a word of letters)."""
-    forms = {t[:NAME_PREFIX] for t in found}
-    return [
-        t for t in terms if t not in found
-        and not (t.isalpha() and len(t) >= NAME_PREFIX and t[:NAME_PREFIX] in forms)
-    ]
+    name mentions it, as in the slots' name check (:func:`~assistant.answering.slots.mentions`:
+    "Nigeria" for "Nigerian"); a number only itself."""
+    forms = word_forms(found)
+    return [t for t in terms if t not in found and not (t.isalpha() and mentions(t, forms))]
 
 
 def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.items import item_phrase
-from assistant.answering.slots import expected_slots
+from assistant.answering.slots import asks_who_or_when, expected_slots
 from assistant.records import Turn
 from assistant.text import NAME_WORD, QUESTION_WORDS, content_terms, strip_markers, words
 from vectorstore.lexical import STOPWORDS
@@ -96,7 +96,7 @@ def condense(question: str, history: Sequence[Turn], reference: str = "") -> str
         # question named last ("... adopt its National Labour Migration Policy?" / "What was
         # planned to put it into practice?")
         item = item_phrase(previous) if previous and reference else None
-        if item and {s.kind for s in expected_slots(question)} & {"name", "date"}:
+        if item and asks_who_or_when(expected_slots(question)):
             item = None  # "Who evaluated it?", "When was it carried out?": the report
         resolved = question
         if item:

@@ -26,7 +26,14 @@ from assistant.answering.evidence import Evidence, EvidenceScorer, SentenceCache
 from assistant.answering.followup import needs_history
 from assistant.answering.items import ItemReference, item_reference
 from assistant.answering.prompts import NO_CONTEXT, REFUSAL, filtered_out_text
-from assistant.answering.slots import Slot, asked_names, expected_slots, fills, names_in
+from assistant.answering.slots import (
+    Slot,
+    asked_names,
+    asks_who_or_when,
+    expected_slots,
+    fills,
+    names_in,
+)
 from assistant.records import (
     Answer,
     AskRequest,
@@ -226,7 +233,7 @@ class AnswerPipeline:
         item = None
         if scope:
             item = item_reference(question) or (
-                None if {s.kind for s in slots} & {"name", "date"}
+                None if asks_who_or_when(slots)
                 else item_reference(standalone)
             )
         favoured = None

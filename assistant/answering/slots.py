@@ -15,6 +15,7 @@ forms, not about this corpus.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.records import Passage
@@ -149,6 +150,12 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
     return tuple(dict.fromkeys(found))
 
 
+def asks_who_or_when(slots: Sequence[Slot]) -> bool:
+    """Do the question's ``slots`` ask for a name or a date? "Who evaluated it?" and "When was
+    it carried out?" are about the report, not about a numbered item of it."""
+    return bool({s.kind for s in slots} & {"name", "date"})
+
+
 def _focus(phrase: str, ignore: frozenset[str]) -> frozenset[str]:
     """Content terms of the noun phrase that opens ``phrase`` (up to its verb)."""
     kept: list[str] = []
@@ -261,6 +268,18 @@ def asked_names(
 NAME_PREFIX = 5
 
 
+def word_forms(found: set[str]) -> set[str]:
+    """The stemmed words ``found``, and the first :data:`NAME_PREFIX` letters of each: what
+    :func:`mentions` looks a name's word up in."""
+    return found | {w[:NAME_PREFIX] for w in found}
+
+
+def mentions(term: str, forms: set[str]) -> bool:
+    """Is the stemmed word ``term`` among ``forms`` (:func:`word_forms`), itself or as another
+    form of it ("Sri Lankan" is named by "Sri Lanka", "Nigerian" by "Nigeria")?"""
+    return term in forms or term[:NAME_PREFIX] in forms
+
+
 def names_in(
     passage: Passage, names: tuple[tuple[str, ...], ...], focus: frozenset[str] = frozenset()
 ) -> bool:
@@ -272,13 +291,12 @@ def names_in(
     if not wanted:
         return True
     text = f"{passage.title} {passage.section} {passage.text}"
-    found = {stem(w) for w in words(text)}
-    found |= {w[:NAME_PREFIX] for w in found}  # "Sri Lankan" is named by "Sri Lanka"
+    found = word_forms({stem(w) for w in words(text)})
     acronyms = {
         w.rstrip("s") for w in re.findall(r"[\w-]+", text) if len(w) > 1 and w.rstrip("s").isupper()
     }
     return all(
-        all(t in found or t[:NAME_PREFIX] in found for t in name)
+        all(mentions(t, found) for t in name)
         or (len(name) > 1 and "".join(t[0] for t in name).upper() in acronyms)
         for name in wanted
     )

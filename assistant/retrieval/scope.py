@@ -160,7 +160,7 @@ class ReportScoper:
             weight = math.log(len(records) / users)
             if weight > 0:
                 weak[term] = weight
-        aliases = tuple(tuple(words(a)) for a in record.aliases if words(a))
+        aliases = tuple(filter(None, (tuple(words(a)) for a in record.aliases)))
         return _Aliases(
             record.source, record.title, frozenset(strong), weak, tuple(title_terms), aliases
         )
@@ -170,21 +170,22 @@ class ReportScoper:
         reports, strong_df = self._catalog()
         if len(reports) < 2:
             return Scope()
-        raw = {_unpossessed(w) for w in words(question)}
+        tokens = [_unpossessed(w) for w in words(question)]
+        raw = set(tokens)
         raw -= {"".join(found) for found in _DATE_YEAR.findall(question)} - _named_years(question)
         sequence = tuple(content_words(question))
         stems = set(sequence)
-        tokens = [_unpossessed(w) for w in words(question)]
         scored = []
         for r in reports:
             weak = r.weak.keys() & stems
             matched = (r.strong & raw) | weak
             score = sum(STRONG / strong_df[a] for a in r.strong & raw)
             score += sum(r.weak[a] for a in weak)
-            for alias in r.aliases:
-                if _names_report(alias, tokens):  # "the Turin Centre evaluation"
-                    score += STRONG
-                    matched |= set(content_words(" ".join(alias)))
+            # "the Turin Centre evaluation": one mention, though "Turin" is an alias too
+            named = [alias for alias in r.aliases if _names_report(alias, tokens)]
+            if named:
+                score += STRONG
+                matched |= {t for alias in named for t in content_words(" ".join(alias))}
             run = _common_run(r.sequence, sequence)
             if len(run) >= TITLE_RUN and _quoted(run, question):
                 # the title quoted: "Effective Action for Labour ..."

@@ -53,6 +53,35 @@ MISSING_KEY_PENALTY = 0.5
 _CAPTION = re.compile(
     r"^\s*(?:Table|Figure|Fig\.|Chart|Graph|Box|Diagram|Map|Exhibit)\s*[\dIVX]+[.:]?\s", re.I
 )
+#: The fields of a title page or summary box that hold each kind of fact.
+_FIELDS = {
+    kind: frozenset(stem(w) for w in names.split())
+    for kind, names in {
+        "amount": "budget cost costs funding fund amount expenditure contribution",
+        "much": "budget cost costs funding fund amount expenditure contribution",
+        "date": "date dates period duration timing timeframe year years time schedule",
+        "place": "country countries region regions location place venue",
+        "name": "team evaluator evaluators consultant donor agency organization organisation "
+                "manager management client author partner partners",
+        "count": "number total",
+        "percent": "rate percentage share",
+    }.items()
+}
+#: The line under a table or a figure that says where its figures come from.
+_ATTRIBUTION = re.compile(r"^\s*(?:Sources?|Notes?|NB)\s*:", re.I)
+#: The innermost section of a reference list: its entries are titles of other works, not
+#: findings ("Skilled labour mobility: the resurgence of the brain drain' debate." pp. 125-59").
+_REFERENCE_LIST = re.compile(
+    r"^(?:(?:annex|appendix)\s*[\w.]*\s*[.:-]?\s*)?(?:[\dIVX]+[.)]?\s+)?"
+    r"(?:bibliography|references|works cited|literature(?: cited| reviewed)?|"
+    r"(?:list of )?(?:documents|sources|publications)(?: consulted| reviewed| cited)?)\s*$",
+    re.I,
+)
+#: A question about the works a report draws on, which its reference list answers.
+_ASKS_SOURCES = re.compile(
+    r"\b(?:bibliograph\w*|references?|literature|documents?|publications?|sources?|"
+    r"studies|papers?|cited|citations?)\b", re.I,
+)
 #: A label line that gives the kind of fact asked for gets this many times the bonus.
 LABEL_FACTOR = 2.0
 #: Label lines that fill the question's slot, scored beyond the ``embed_limit`` best.
@@ -259,7 +288,10 @@ class EvidenceScorer:
         candidates = []
         context_terms: set[str] = set()
         fallback = min((p.dense_score for p in passages if p.dense_score is not None), default=0.3)
+        sources_asked = bool(_ASKS_SOURCES.search(asked or question))
         for index, passage in enumerate(passages):
+            if not sources_asked and is_reference_list(passage.section):
+                continue
             entry = self.cache.sentences(passage)
             context_terms |= entry.passage_terms
             prior = passage.dense_score if passage.dense_score is not None else fallback
@@ -272,7 +304,7 @@ class EvidenceScorer:
                 cov = coverage(weights, terms, entry.passage_terms)
                 typed = any(fills(slot, text, asked or question) for slot in slots)
                 bonus = ANSWER_TYPE_BONUS if typed else 0.0
-                if typed and KEY_VALUE.match(text):
+                if typed and KEY_VALUE.match(text) and _label_asked(text, weights, slots):
                     bonus *= LABEL_FACTOR  # "Donor: DFID" states the fact outright
                 # The question's slots, where it has any, decide the bonus for amounts, counts
                 # and dates (a count *of interviews*); the coarse patterns, which take any digit
@@ -372,6 +404,25 @@ def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:
     return False
 
 
+def _label_asked(text: str, weights: dict[str, float], slots: Sequence[Slot]) -> bool:
+    """Does the label of the label line ``text`` name what the question asks: a word of the
+    question ("Budget:" for "what was its budget"), of a slot's focus, or a field that holds
+    the slot's kind of fact ("Evaluation dates:" for "when", "Evaluation Team:" for "who")?
+    "ILO-ACTRAV Manual: ..." in a flattened table fills a count with its "five ratifications"
+    but is not the field asked for."""
+    label = set(content_terms(text[: text.index(":")]))
+    asked = set(weights)
+    for slot in slots:
+        asked |= slot.focus | _FIELDS.get(slot.kind, frozenset())
+    return bool(label & asked)
+
+
+def is_reference_list(section: str) -> bool:
+    """Is ``section`` (a "A > B" path) a reference list ("Bibliography", "Annex 4.
+    Documents consulted")? Its entries are quoted only for a question about sources."""
+    return bool(_REFERENCE_LIST.match(section.rsplit(">", 1)[-1].strip()))
+
+
 def _fragment(text: str, start: int) -> bool:
     """Does the passage open mid-sentence at ``start`` ("collaboration with other ...")? A
     chunk's overlap can begin inside a sentence; its tail is no sentence to quote."""
@@ -392,6 +443,8 @@ def _answer_like(text: str) -> bool:
     if re.search(r"\.{4,}\s*\d*$", text):  # a table-of-contents line
         return False
     if _CAPTION.match(text):  # "Table 1: ...", "Figure 7: ...": a caption, not a finding
+        return False
+    if _ATTRIBUTION.match(text):  # "Source: The World Bank" under a table or a figure
         return False
     if text.rstrip()[-1:] in ".:;!?)\"”’" or KEY_VALUE.match(text) or is_list_item(text):
         return True

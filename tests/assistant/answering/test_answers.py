@@ -13,7 +13,7 @@ import yaml
 from helpers import REPORTS, TEST_DATA
 
 from assistant import Assistant, QueryError
-from assistant.text import markers, strip_markers
+from assistant.text import content_terms, markers, strip_markers
 
 CHECKS = yaml.safe_load((TEST_DATA / "answer_checks.yaml").read_text())["questions"]
 ANSWERABLE = [q for q in CHECKS if q["answerable"]]
@@ -204,3 +204,36 @@ def test_another_form_of_a_name_mentions_it():
     assert unmentioned(["morocco", "2008"], found) == ["morocco", "2008"]
     assert unmentioned(["2009"], found) == []  # numbers match exactly only
     assert unmentioned(["20091"], found) == ["20091"]
+
+
+def test_reference_lists_and_source_lines_are_not_findings():
+    from assistant.answering.evidence import _answer_like, is_reference_list
+
+    for section in ("Bibliography", "Annexes > Annex 4. Documents consulted", "8. REFERENCES",
+                    "List of documents reviewed", "Literature cited"):
+        assert is_reference_list(section), section
+    for section in ("Main Findings", "Sources of funding", "Literature review",
+                    "Bibliography > Findings on the literature"):
+        assert not is_reference_list(section), section
+    assert not _answer_like("Source: Inter-American Dialogue, extracted from The New York Times.")
+    assert not _answer_like("Note: figures for 2009 are provisional.")
+    assert _answer_like("Donor: Department for International Development (DFID-UK)")
+
+
+def test_a_label_line_is_favoured_only_for_the_field_asked():
+    from assistant.answering.evidence import _label_asked
+    from assistant.answering.slots import expected_slots
+
+    def asked(line: str, question: str) -> bool:
+        weights = {t: 1.0 for t in content_terms(question)}
+        return _label_asked(line, weights, expected_slots(question))
+
+    assert asked("Budget: US$ 2,580,649", "What was the budget of the LMPP project?")
+    assert asked("Project budget: US$ 2,652,078", "How much did the LMPP project cost?")
+    assert asked("Donor: DFID-UK", "Who funded the LMPP project?")
+    assert asked("Evaluation dates: 1 July to 15 September 2009", "When was it evaluated?")
+    assert asked("Evaluation Team: Maastricht Graduate School of Government",
+                 "Who carried out the 2013 evaluation?")
+    # a flattened table line whose "five ratifications" fills a count is no field asked for
+    assert not asked('ILO-ACTRAV Manual: "In search of decent work" five ratifications of '
+                     "Convention 143.", "How many governments ratified the convention?")

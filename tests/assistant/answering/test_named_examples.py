@@ -205,3 +205,18 @@ def test_the_report_staff_call_the_turin_centre_evaluation_is_found_by_that_name
     assert answer.answerable, answer.answer
     assert "67" in answer.answer
     assert {c.source for c in answer.citations} == {Y2019}
+
+
+def test_a_reference_list_entry_is_no_answer(corpus):
+    # the LMPP report's bibliography has "... pp. 125-59 in S.M.P.", which filled "how much":
+    # no report says what the subagents charged, and a reference list gives no findings
+    answer = corpus.ask("How much did the unregistered subagents who find workers for Colombo "
+                        "recruitment agencies charge Sri Lankan migrants, according to the LMPP "
+                        "evaluation?")
+    assert not answer.answerable, answer.answer
+    assert "pp. 125" not in answer.answer
+    # asked about the works it draws on, the reference list is quoted
+    listed = corpus.ask("Which publications on skilled labour mobility and the brain drain "
+                        "does the LMPP evaluation's bibliography list?")
+    assert listed.answerable, listed.answer
+    assert any("Bibliography" in c.section for c in listed.citations)

@@ -126,9 +126,20 @@ _NAME = re.compile(rf"\b{NAME_WORD}(?:\s+(?:(?:of|for|and|on|in|to|the)\s+)?{NAM
 
 
 def refers_inside(question: str) -> bool:
-    """Does the question's "it" stand for a name given earlier in the question itself?"""
+    """Does the question's "it" stand for something it names itself: a name given before an
+    "it" that opens a clause, or a thing it introduces with "a"/"an" ("Had any region set up
+    a task force, and who was leading it?")?"""
     match = _EMBEDDED_IT.search(question)
-    return match is not None and bool(named_phrases(question[: match.start()]))
+    if match is not None and named_phrases(question[: match.start()]):
+        return True
+    pronoun = _IT.search(question)
+    return pronoun is not None and bool(_INDEFINITE.search(question[: pronoun.start()]))
+
+
+#: "it" or "its", but not "its own" ("a task force of its own" says whose, not which).
+_IT = re.compile(r"\b(?:it|its)\b(?!\s+own\b)", re.IGNORECASE)
+#: A thing introduced with an indefinite article, which a later "it" can stand for.
+_INDEFINITE = re.compile(r"\b(?:a|an)\s+[a-z][\w-]*", re.IGNORECASE)
 
 
 def named_phrases(text: str) -> list[str]:
@@ -160,7 +171,8 @@ def resolve_pronoun(question: str, reference: str, reports_too: bool = True) -> 
     body = _LEADING_JOINER.sub("", question)
     pattern = re.compile(
         r"\b(?:(?:this|that|the same)\s+(?:report|evaluation|project|programme|review)|it)\b"
-        r"|\bits\b" if reports_too else r"\b(?:it|its)\b", re.IGNORECASE,
+        r"|\bits\b(?!\s+own\b)" if reports_too else r"\b(?:it|its)\b(?!\s+own\b)",
+        re.IGNORECASE,
     )
     match = pattern.search(body)
     if match is None:

@@ -192,7 +192,7 @@ class AnswerPipeline:
         standalone = question
         if request.history:
             standalone = clean_query(
-                answerer.condense(question, request.history, scope.reference) or question
+                answerer.condense(question, request.history, scope.antecedent) or question
             )
         timings["condense"] = _ms(clock)
         passages: tuple[Passage, ...] = ()

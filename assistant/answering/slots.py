@@ -166,7 +166,23 @@ def _focus(phrase: str, ignore: frozenset[str]) -> frozenset[str]:
         kept.append(bare)
         if word[-1:] in ",;:?":
             break
-    return frozenset(t for t in content_terms(" ".join(kept)) if t not in ignore)
+    terms = {t for t in content_terms(" ".join(kept)) if t not in ignore}
+    named = [w for w in kept if w]
+    while named and not content_terms(named[-1]):  # "team leader of": no "TLO"
+        named.pop()
+    while named and not content_terms(named[0]):
+        named.pop(0)
+    if len(terms) > 1 and not any("'" in w for w in named):
+        # "memoranda of understanding" are counted as "five MOUs"
+        for letters in ("".join(w[:1] for w in named),
+                        "".join(w[:1] for w in named if content_terms(w))):
+            if len(letters) >= ACRONYM_LETTERS:
+                terms |= {letters, f"{letters}s"}
+    return frozenset(terms)
+
+
+#: The fewest letters an acronym of a counted thing has to count as naming it.
+ACRONYM_LETTERS = 3
 
 
 def fills(slot: Slot, sentence: str, question: str) -> bool:
@@ -181,7 +197,9 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     if slot.kind == "percent":
         if slot.focus:
             share = _PERCENT.search(sentence) or _FRACTION.search(sentence)
-            return bool(share) and _count_near_focus(slot.focus, sentence, numbers(question))
+            return bool(share) and _count_near_focus(
+                slot.focus, sentence, numbers(question), share=True
+            )
         return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
     if slot.kind == "count":
         if not slot.focus:
@@ -213,17 +231,34 @@ def _lower_words(text: str) -> set[str]:
 COUNT_WINDOW = 4
 
 
-def _count_near_focus(focus: frozenset[str], sentence: str, ignore: set[str]) -> bool:
+def _count_near_focus(
+    focus: frozenset[str], sentence: str, ignore: set[str], share: bool = False
+) -> bool:
     """Is there a count (a new number or a number word) within :data:`COUNT_WINDOW` words of
-    a word of ``focus``?"""
+    a word of ``focus``? A count before the word must not be cut off from it by a
+    preposition: "two ILO conventions on migrant workers" counts conventions, "19 detailed
+    replies" and "five of the interviews" count what was asked. A ``share`` ("96 percent of
+    the migrants going abroad") may be."""
     tokens = words(sentence)
     at_focus = [i for i, w in enumerate(tokens) if set(content_words(w)) & focus]
     for i, w in enumerate(tokens):
         value = normalise_number(w) if w[:1].isdigit() else None
         is_count = (value is not None and value not in ignore) or bool(_NUMBER_WORD.fullmatch(w))
-        if is_count and any(abs(i - j) <= COUNT_WINDOW for j in at_focus):
+        if is_count and any(
+            0 < i - j <= COUNT_WINDOW  # "the committee had 12 members", "interviews: 79"
+            or (0 < j - i <= COUNT_WINDOW
+                and (share or not {t.lower() for t in tokens[i + 1:j]} & _PREPOSITIONS))
+            for j in at_focus
+        ):
             return True
     return False
+
+
+#: Words that end the noun phrase a count opens.
+_PREPOSITIONS = frozenset(
+    "on in at to for from by with about between during within under over into across per "
+    "than through among against after before since".split()
+)
 
 
 def _new_number(sentence: str, question: str) -> bool:

@@ -64,6 +64,8 @@ class Scope:
     titles: tuple[str, ...] = ()
     terms: frozenset[str] = frozenset()
     reference: str = ""  # the words that named the report(s): "the LMPP project"
+    # what "it" in a follow-up stands for: the shortest of those words that name a report
+    antecedent: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.sources)
@@ -199,7 +201,7 @@ class ReportScoper:
         terms = frozenset(t for _, _, matched in scored for t in matched)
         return Scope(
             tuple(r.source for _, r, _ in scored), tuple(r.title for _, r, _ in scored), terms,
-            reference_phrase(question, terms),
+            reference_phrase(question, terms), antecedent_phrase(question, terms),
         )
 
 
@@ -213,19 +215,64 @@ def reference_phrase(question: str, terms: frozenset[str]) -> str:
     """The words of ``question`` that name the report: from the first to the last word giving
     one of ``terms``, with a following report noun ("LMPP" + "project"), as "the ..."."""
     tokens = question.rstrip("?.! ").split()
-    hits = [
-        i for i, word in enumerate(tokens)
-        if (bare := re.sub(r"[^\w'’-]", "", word)) and (
-            _unpossessed(bare.lower()) in terms
-            or set(content_words(bare)) & terms
-        )
-    ]
+    hits = [i for i, word in enumerate(tokens) if _names(word, terms)]
     if not hits:
         return ""
-    start, end = hits[0], hits[-1] + 1
+    end = _past_report_nouns(tokens, hits[-1] + 1)
+    return _the(" ".join(tokens[hits[0]:end]).strip(",;:"))
+
+
+#: Words between two naming words of one name at most ("the LMPP labour migration project").
+_RUN_GAP = 4
+#: The longest reference that "it" may be replaced with when no run of naming words ends in a
+#: report noun.
+_ANTECEDENT_WORDS = 8
+
+
+def antecedent_phrase(question: str, terms: frozenset[str]) -> str:
+    """What a later "it" stands for: of the runs of words giving ``terms`` (naming words a
+    few words apart), the last that a report noun follows ("the 2008 strategy evaluation",
+    not "ILO" early in the question); else the whole :func:`reference_phrase`, when it is
+    short, or the last run."""
+    tokens = question.rstrip("?.! ").split()
+    hits = [i for i, word in enumerate(tokens) if _names(word, terms)]
+    if not hits:
+        return ""
+    runs: list[list[int]] = [[hits[0]]]
+    for i in hits[1:]:
+        if i - runs[-1][-1] <= _RUN_GAP:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    spans = []
+    for run in runs:
+        end = _past_report_nouns(tokens, run[-1] + 1)
+        spans.append((run[0], end, end > run[-1] + 1))
+    nouned = [span for span in spans if span[2]]
+    if nouned:
+        start, end, _ = nouned[-1]
+    else:
+        whole = reference_phrase(question, terms)
+        if len(whole.split()) <= _ANTECEDENT_WORDS:
+            return whole
+        start, end, _ = spans[-1]
+    return _the(" ".join(tokens[start:end]).strip(",;:"))
+
+
+def _names(word: str, terms: frozenset[str]) -> bool:
+    bare = re.sub(r"[^\w'’-]", "", word)
+    return bool(bare) and (
+        _unpossessed(bare.lower()) in terms or bool(set(content_words(bare)) & terms)
+    )
+
+
+def _past_report_nouns(tokens: Sequence[str], end: int) -> int:
     while end < len(tokens) and re.sub(r"\W", "", tokens[end]).lower() in _REPORT_NOUNS:
         end += 1
-    phrase = " ".join(tokens[start:end]).strip(",;:")
+    return end
+
+
+def _the(phrase: str) -> str:
     return phrase if phrase.lower().startswith("the ") else f"the {phrase}"
 
 

@@ -59,3 +59,18 @@ def test_question_words_and_sentence_openings_are_no_names():
         "Effective Action for Labour Migration Policies and Practice"]
     assert named_phrases("How many reports are there?") == []
     assert antecedent("How many reports are there?") == ""
+
+
+def test_an_it_after_a_thing_the_question_introduces_stands_for_that_thing():
+    previous = "If the ILO set up a head-office structure to coordinate its migration work, " \
+        "what would that body need, according to the 2008 strategy evaluation?"
+    question = "Had any region already set up a task force of its own, and who was leading it?"
+    assert refers_inside(question)
+    standalone = ask_after(question, previous, reference="the 2008 strategy evaluation")
+    # neither "its own" nor "it" is replaced; the earlier turn's words come as context
+    assert standalone.startswith(question + " (context: ")
+    assert "2008" in standalone
+    # "its own" alone is not the report either
+    assert ask_after("Did it have a budget of its own?", "Who funded the LMPP project?",
+                     reference="the LMPP project") == \
+        "Did the LMPP project have a budget of its own?"

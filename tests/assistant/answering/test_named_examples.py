@@ -220,3 +220,32 @@ def test_a_reference_list_entry_is_no_answer(corpus):
                         "does the LMPP evaluation's bibliography list?")
     assert listed.answerable, listed.answer
     assert any("Bibliography" in c.section for c in listed.citations)
+
+
+def test_a_count_written_as_an_acronym_is_found(corpus):
+    # the LMPP report says "SL has signed five MOUs with migrant-receiving countries"
+    answer = corpus.ask("How many memoranda of understanding had Sri Lanka signed with countries "
+                        "that receive its migrants, according to the LMPP evaluation, and what "
+                        "did its new national policy help it get out of them?")
+    assert answer.answerable, answer.answer
+    assert "five MOUs" in answer.answer
+    assert {c.source for c in answer.citations} == {LMPP}
+
+
+def test_a_count_of_something_else_near_the_words_asked_is_no_answer(corpus):
+    # the 2008 report says small enterprises in Korea need migrant workers, but not how many;
+    # "the two ILO conventions on migrant workers" counts conventions
+    answer = corpus.ask("Roughly how many migrant workers do small enterprises in Korea employ, "
+                        "according to the 2008 evaluation of the ILO's migrant worker protection "
+                        "strategy?")
+    assert not answer.answerable, answer.answer
+
+
+def test_a_follow_up_keeps_the_report_not_the_whole_earlier_question(corpus):
+    first = ("If the ILO set up a head-office structure to coordinate its migration work, what "
+             "would that body need in order to create obligations across the Office, according "
+             "to the 2008 strategy evaluation?")
+    answer = corpus.ask("Who carried out that evaluation, and when was it done?",
+                        history=[{"role": "user", "content": first}])
+    assert "head-office structure" not in answer.standalone_question
+    assert "2008 strategy evaluation" in answer.standalone_question

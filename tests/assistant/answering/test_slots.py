@@ -158,3 +158,29 @@ def test_who_funded_asks_for_a_name_given_as_the_funder():
     assert not fills(slot, "Case studies were conducted on Ethiopia, Thailand and the ILO's "
                            "support to the Regional Conference on Migration.", question)
     assert expected_slots("Who evaluated it?", frozenset())[0].focus == frozenset()
+
+
+def test_a_count_is_of_the_thing_it_opens():
+    question = "Roughly how many migrant workers do small enterprises in Korea employ?"
+    (slot,) = expected_slots(question)
+    # "two" counts conventions; "on" ends the noun phrase it opens
+    assert not fills(slot, "The two ILO conventions on migrant workers are widely recognized.",
+                     question)
+    assert fills(slot, "Some 19 detailed migrant workers replied.", question)
+    assert fills(slot, "Small enterprises employed five of the migrant workers.", question)
+    assert fills(slot, "The migrant workers there numbered 1,200 in 2008.", question)
+    # a share may be "of" what was asked about
+    share = "What share of Nepal's outgoing migrant workers in 2008/09 were men?"
+    (percent,) = expected_slots(share)
+    assert fills(percent, "About 96 percent of the migrants going abroad in 2008/09 were men.",
+                 share)
+
+
+def test_a_counted_thing_may_be_written_as_its_acronym():
+    question = "How many memoranda of understanding had Sri Lanka signed?"
+    (slot,) = expected_slots(question)
+    assert {"mou", "mous"} <= slot.focus
+    assert fills(slot, "SL has signed five MOUs with migrant-receiving countries.", question)
+    # a possessive opens no acronym: "Nepal's outgoing migrant" is no "NOM"
+    (share,) = expected_slots("What share of Nepal's outgoing migrant workers were men?")
+    assert "nom" not in share.focus

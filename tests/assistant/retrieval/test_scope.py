@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.scope import MAX_READ_REPORTS, ReportScoper, reference_phrase
+from assistant.retrieval.scope import (
+    MAX_READ_REPORTS,
+    ReportScoper,
+    antecedent_phrase,
+    reference_phrase,
+)
 from vectorstore import DocumentRecord
 
 LMPP = "2009-lmpp-project-final-evaluation.md"
@@ -129,3 +134,16 @@ def test_new_aliases_in_the_catalog_mean_the_report_is_read_again():
     record = DocumentRecord("a.md", "d", "A", 2019, None, 1, 1, "md", "m", "t")
     assert not meta_changed(record, DocumentMeta("A", 2019))
     assert meta_changed(record, DocumentMeta("A", 2019, aliases=("Turin Centre",)))
+
+
+def test_what_a_follow_up_it_stands_for_is_the_run_that_names_the_report():
+    question = ("If the ILO set up a head-office structure to coordinate its migration work, "
+                "what would that body need, according to the 2008 strategy evaluation?")
+    terms = frozenset({"ilo", "2008"})
+    # the words that named the report run from "ILO" to the end; "it" is the report
+    assert reference_phrase(question, terms).startswith("the ILO set up")
+    assert antecedent_phrase(question, terms) == "the 2008 strategy evaluation"
+    assert antecedent_phrase("Who funded the LMPP project?", frozenset({"lmpp"})) == \
+        "the LMPP project"
+    assert antecedent_phrase("What did the 2021 HLE find?", frozenset({"2021", "hle"})) == \
+        "the 2021 HLE"

@@ -136,8 +136,6 @@ class BertEmbedder(LocalModelEmbedder):
         self.prompts: dict[str, str] = {}
         self._numpy_weights: dict[str, Any] = {}
         self._load_lock = threading.Lock()
-        #: Read a unigram tokenizer with :mod:`vectorstore.unigram` (False: ``tokenizers``).
-        self.fast_unigram = True
 
     def _prepare(self) -> None:
         """Check the folder and the weights' sha256, read the config and the tokenizer (once)."""
@@ -173,7 +171,7 @@ class BertEmbedder(LocalModelEmbedder):
             )
             # a unigram vocabulary (e5's 250,002 pieces) takes tokenizers 1-2 s to build;
             # vectorstore.unigram gives the same ids after a tenth of that
-            encoder: Any = unigram.load(path, self.max_tokens) if self.fast_unigram else None
+            encoder: Any = unigram.load(path, self.max_tokens)
             if encoder is None:
                 slow = Tokenizer.from_file(str(path / "tokenizer.json"))
                 slow.no_padding()

@@ -92,9 +92,7 @@ class UnigramEncoder:
         start: list[int | None] = [None] * (size + 1)
         chosen = [0] * (size + 1)
         ids, scores = self._ids, self._scores
-        for at in range(size):
-            if at and start[at] is None:
-                continue  # unreachable (cannot happen: every character has a way through)
+        for at in range(size):  # every position is reached: an unknown character always is
             here = best[at]
             single = False
             for end in range(at + 1, min(size, at + self._longest) + 1):

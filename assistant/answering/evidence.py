@@ -53,12 +53,14 @@ MISSING_KEY_PENALTY = 0.5
 _CAPTION = re.compile(
     r"^\s*(?:Table|Figure|Fig\.|Chart|Graph|Box|Diagram|Map|Exhibit)\s*[\dIVX]+[.:]?\s", re.I
 )
-#: The fields of a title page or summary box that hold each kind of fact.
+#: The fields of a title page or summary box that hold each kind of fact ("how much" asks
+#: for an amount).
+_MONEY_FIELDS = "budget cost costs funding fund amount expenditure contribution"
 _FIELDS = {
     kind: frozenset(stem(w) for w in names.split())
     for kind, names in {
-        "amount": "budget cost costs funding fund amount expenditure contribution",
-        "much": "budget cost costs funding fund amount expenditure contribution",
+        "amount": _MONEY_FIELDS,
+        "much": _MONEY_FIELDS,
         "date": "date dates period duration timing timeframe year years time schedule",
         "place": "country countries region regions location place venue",
         "name": "team evaluator evaluators consultant donor agency organization organisation "

@@ -138,6 +138,11 @@ def refers_inside(question: str) -> bool:
 
 #: "it" or "its", but not "its own" ("a task force of its own" says whose, not which).
 _IT = re.compile(r"\b(?:it|its)\b(?!\s+own\b)", re.IGNORECASE)
+#: "it", "its" (not "its own") or "this/that/the same report": what a reference replaces.
+_IT_OR_REPORT = re.compile(
+    r"\b(?:(?:this|that|the same)\s+(?:report|evaluation|project|programme|review)|it)\b"
+    r"|\bits\b(?!\s+own\b)", re.IGNORECASE,
+)
 #: A thing introduced with an indefinite article, which a later "it" can stand for.
 _INDEFINITE = re.compile(r"\b(?:a|an)\s+[a-z][\w-]*", re.IGNORECASE)
 
@@ -169,11 +174,7 @@ def resolve_pronoun(question: str, reference: str, reports_too: bool = True) -> 
     "the National Labour Migration Policy")."""
     question = " ".join(question.split())
     body = _LEADING_JOINER.sub("", question)
-    pattern = re.compile(
-        r"\b(?:(?:this|that|the same)\s+(?:report|evaluation|project|programme|review)|it)\b"
-        r"|\bits\b(?!\s+own\b)" if reports_too else r"\b(?:it|its)\b(?!\s+own\b)",
-        re.IGNORECASE,
-    )
+    pattern = _IT_OR_REPORT if reports_too else _IT
     match = pattern.search(body)
     if match is None:
         return question

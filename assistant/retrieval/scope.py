@@ -214,12 +214,10 @@ _REPORT_NOUNS = frozenset(
 def reference_phrase(question: str, terms: frozenset[str]) -> str:
     """The words of ``question`` that name the report: from the first to the last word giving
     one of ``terms``, with a following report noun ("LMPP" + "project"), as "the ..."."""
-    tokens = question.rstrip("?.! ").split()
-    hits = [i for i, word in enumerate(tokens) if _names(word, terms)]
+    tokens, hits = _naming_words(question, terms)
     if not hits:
         return ""
-    end = _past_report_nouns(tokens, hits[-1] + 1)
-    return _the(" ".join(tokens[hits[0]:end]).strip(",;:"))
+    return _phrase(tokens, hits[0], _past_report_nouns(tokens, hits[-1] + 1))
 
 
 #: Words between two naming words of one name at most ("the LMPP labour migration project").
@@ -234,8 +232,7 @@ def antecedent_phrase(question: str, terms: frozenset[str]) -> str:
     few words apart), the last that a report noun follows ("the 2008 strategy evaluation",
     not "ILO" early in the question); else the whole :func:`reference_phrase`, when it is
     short, or the last run."""
-    tokens = question.rstrip("?.! ").split()
-    hits = [i for i, word in enumerate(tokens) if _names(word, terms)]
+    tokens, hits = _naming_words(question, terms)
     if not hits:
         return ""
     runs: list[list[int]] = [[hits[0]]]
@@ -252,11 +249,17 @@ def antecedent_phrase(question: str, terms: frozenset[str]) -> str:
     if nouned:
         start, end, _ = nouned[-1]
     else:
-        whole = reference_phrase(question, terms)
+        whole = _phrase(tokens, hits[0], spans[-1][1])  # what reference_phrase gives
         if len(whole.split()) <= _ANTECEDENT_WORDS:
             return whole
         start, end, _ = spans[-1]
-    return _the(" ".join(tokens[start:end]).strip(",;:"))
+    return _phrase(tokens, start, end)
+
+
+def _naming_words(question: str, terms: frozenset[str]) -> tuple[list[str], list[int]]:
+    """The question's words, and the positions of those that give one of ``terms``."""
+    tokens = question.rstrip("?.! ").split()
+    return tokens, [i for i, word in enumerate(tokens) if _names(word, terms)]
 
 
 def _names(word: str, terms: frozenset[str]) -> bool:
@@ -272,7 +275,9 @@ def _past_report_nouns(tokens: Sequence[str], end: int) -> int:
     return end
 
 
-def _the(phrase: str) -> str:
+def _phrase(tokens: Sequence[str], start: int, end: int) -> str:
+    """``tokens[start:end]`` as a name: "the ..."."""
+    phrase = " ".join(tokens[start:end]).strip(",;:")
     return phrase if phrase.lower().startswith("the ") else f"the {phrase}"
 
 

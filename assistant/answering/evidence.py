@@ -63,6 +63,7 @@ _FIELDS = {
         "much": _MONEY_FIELDS,
         "date": "date dates period duration timing timeframe year years time schedule",
         "place": "country countries region regions location place venue",
+        "country": "country countries",
         "name": "team evaluator evaluators consultant donor agency organization organisation "
                 "manager management client author partner partners",
         "count": "number total",

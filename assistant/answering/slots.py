@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answering.countries import countries_in
 from assistant.records import Passage
 from assistant.text import (
     KEY_VALUE,
@@ -76,6 +77,10 @@ _PLACE = re.compile(
     r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:city|cities|country|countries|region|regions|"
     r"place|places|location|locations)\b", re.IGNORECASE,
 )
+#: "Which countries ...", "with which country?": a country's name fills it (:mod:`.countries`).
+_COUNTRY_ASKED = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:country|countries|nations?)\b", re.IGNORECASE
+)
 # A place: a capitalised word that does not open the sentence and is no acronym ("Bangkok").
 _PLACE_WORD = re.compile(r"(?<=\S\s)(?:[A-Z][a-z]{2,})(?:\s+[A-Z][a-z]+)*\b")
 _BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?"
@@ -110,14 +115,14 @@ _NAME = re.compile(
 class Slot:
     """The kind of fact a question asks for."""
 
-    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "name" | "place"
+    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "name" | "place" | "country"
     focus: frozenset[str] = frozenset()  # stemmed content terms of what is counted
 
     def describe(self) -> str:
         """How a refusal names what was missing."""
         what = {"count": "the number", "much": "the amount", "amount": "the amount",
                 "percent": "the percentage", "date": "the date", "name": "the name",
-                "place": "the place"}[self.kind]
+                "place": "the place", "country": "the country"}[self.kind]
         return what
 
 
@@ -138,7 +143,9 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("amount"))
     if DATE_QUESTION.search(question):
         found.append(Slot("date"))
-    if _PLACE.search(question):
+    if _COUNTRY_ASKED.search(question):
+        found.append(Slot("country"))
+    elif _PLACE.search(question):
         found.append(Slot("place"))
     role = _WHO_ROLE.search(question)
     if role is not None:
@@ -210,6 +217,8 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     if slot.kind == "date":
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))
+    if slot.kind == "country":
+        return bool(countries_in(sentence) - countries_in(question))
     if slot.kind == "place":
         asked = _lower_words(question) | set(_MONTHS)
         return any(_lower_words(m.group(0)) - asked for m in _PLACE_WORD.finditer(sentence))

@@ -249,3 +249,17 @@ def test_a_follow_up_keeps_the_report_not_the_whole_earlier_question(corpus):
                         history=[{"role": "user", "content": first}])
     assert "head-office structure" not in answer.standalone_question
     assert "2008 strategy evaluation" in answer.standalone_question
+
+
+def test_which_countries_is_answered_by_a_country_not_by_a_count(corpus):
+    # the 2019 report has case studies of former participants but does not say where they
+    # were based; "eight case studies" in the 2013 report does not say which countries either
+    answer = corpus.ask("In which countries were the former participants featured in the case "
+                        "studies of the 2019 Turin labour migration evaluation based?")
+    assert not answer.answerable, answer.answer
+    assert "country" in answer.answer
+    # where a report names the countries, they are quoted
+    named = corpus.ask("Which countries ratified the 1975 Migrant Workers Convention with ILO "
+                       "help between 2005 and 2007?")
+    assert named.answerable, named.answer
+    assert "Philippines" in named.answer

@@ -22,6 +22,9 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("Which areas of work did the agency cover?", [], set()),
     ("Which two cities did the team pick for interviews?", ["place"], set()),
     ("Where did the evaluator carry out the interviews?", ["place"], set()),
+    ("In which countries were the case studies based?", ["country"], set()),
+    ("Circular migration schemes were agreed with which country?", ["country"], set()),
+    ("Which member nations ratified it?", ["country"], set()),
     ("Whereas the report praises it, what does it criticise?", [], set()),
 ])
 def test_expected_slots(question, kinds, focus):
@@ -49,6 +52,20 @@ def test_a_place_is_a_capitalised_word_the_question_does_not_hold():
     assert not fills(place, "Interviews were held in August with ILO staff.", question)
     assert not fills(place, "Cities were picked for interviews.", question)
     assert not fills(place, "The team went to Geneva.", "Where in Geneva did the team go?")
+
+
+def test_a_country_is_named_not_counted_or_merely_capitalised():
+    country = Slot("country")
+    question = "Apart from Sri Lanka, which countries did MIGRANT help draft a migration policy?"
+    assert fills(country, "MIGRANT also helped Pakistan and Viet Nam draft policies.", question)
+    assert fills(country, "Drafts followed in Côte d'Ivoire.", question)
+    # a count of countries, the question's own country, a capitalised word or a nationality
+    # says no more than the question does
+    assert not fills(country, "Policies were drafted in four countries.", question)
+    assert not fills(country, "Sri Lanka adopted its policy in 2009.", question)
+    assert not fills(country, "The Labour Migration Branch helped draft policies.", question)
+    assert not fills(country, "Nepalese officials asked for help.", question)
+    assert not fills(country, "Nigerian officials asked for help.", question)
 
 
 def test_amounts_names_dates_and_percentages():

@@ -56,12 +56,14 @@ _CAPTION = re.compile(
 #: The fields of a title page or summary box that hold each kind of fact ("how much" asks
 #: for an amount).
 _MONEY_FIELDS = "budget cost costs funding fund amount expenditure contribution"
+_DATE_FIELDS = "date dates period duration timing timeframe year years time schedule"
 _FIELDS = {
     kind: frozenset(stem(w) for w in names.split())
     for kind, names in {
         "amount": _MONEY_FIELDS,
         "much": _MONEY_FIELDS,
-        "date": "date dates period duration timing timeframe year years time schedule",
+        "date": _DATE_FIELDS,
+        "month": _DATE_FIELDS,
         "place": "country countries region regions location place venue",
         "country": "country countries",
         "name": "team evaluator evaluators consultant donor agency organization organisation "

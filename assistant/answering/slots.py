@@ -72,6 +72,9 @@ DATE_QUESTION = re.compile(
     r"period|time\s?frame)\b|\bsince when\b|\bhow long\b",
     re.IGNORECASE,
 )
+#: "In which months ...", "on what date ...": a year alone does not say.
+_MONTH_ASKED = re.compile(r"\b(?:which|what)\s+(?:exact\s+)?(?:months?|days?|dates?)\b",
+                          re.IGNORECASE)
 _PLACE = re.compile(
     r"(?:^|[,;]\s*|\band\s+)where\b"
     r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:city|cities|country|countries|region|regions|"
@@ -115,14 +118,15 @@ _NAME = re.compile(
 class Slot:
     """The kind of fact a question asks for."""
 
-    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "name" | "place" | "country"
+    kind: str  # "count" | "much" | "amount" | "percent" | "date" | "month" | "name" | "place" |
+    # "country"
     focus: frozenset[str] = frozenset()  # stemmed content terms of what is counted
 
     def describe(self) -> str:
         """How a refusal names what was missing."""
         what = {"count": "the number", "much": "the amount", "amount": "the amount",
-                "percent": "the percentage", "date": "the date", "name": "the name",
-                "place": "the place", "country": "the country"}[self.kind]
+                "percent": "the percentage", "date": "the date", "month": "the date",
+                "name": "the name", "place": "the place", "country": "the country"}[self.kind]
         return what
 
 
@@ -141,7 +145,9 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("much", _focus(match.group(1), ignore)))
     if _BUDGET.search(question):
         found.append(Slot("amount"))
-    if DATE_QUESTION.search(question):
+    if _MONTH_ASKED.search(question):
+        found.append(Slot("month"))
+    elif DATE_QUESTION.search(question):
         found.append(Slot("date"))
     if _COUNTRY_ASKED.search(question):
         found.append(Slot("country"))
@@ -160,7 +166,7 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
 def asks_who_or_when(slots: Sequence[Slot]) -> bool:
     """Do the question's ``slots`` ask for a name or a date? "Who evaluated it?" and "When was
     it carried out?" are about the report, not about a numbered item of it."""
-    return bool({s.kind for s in slots} & {"name", "date"})
+    return bool({s.kind for s in slots} & {"name", "date", "month"})
 
 
 def _focus(phrase: str, ignore: frozenset[str]) -> frozenset[str]:
@@ -214,6 +220,9 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
         return _count_near_focus(
             slot.focus, sentence, numbers(question) | _enumerators(sentence)
         )
+    if slot.kind == "month":
+        asked_months = {m.group(0) for m in _MONTH.finditer(question)}
+        return any(m.group(0) not in asked_months for m in _MONTH.finditer(sentence))
     if slot.kind == "date":
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))

@@ -12,7 +12,9 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("What response rate did the online survey achieve?", ["percent"], {"respons", "rate"}),
     ("What percentage of survey respondents were women?", ["percent"], {"survey", "respond"}),
     ("When did Sri Lanka adopt its labour migration policy?", ["date"], set()),
-    ("Over what dates was the 2013 evaluation carried out?", ["date"], set()),
+    ("Over what dates was the 2013 evaluation carried out?", ["month"], set()),
+    ("In which months of 2019 did the evaluation take place?", ["month"], set()),
+    ("In what year did the evaluation take place?", ["date"], set()),
     ("Who was the team leader of the evaluation?", ["name"], {"team", "leader"}),
     ("Who funded the LMPP project and what was its budget?", ["amount", "name"], set()),
     ("What did the 2013 evaluation recommend?", [], set()),
@@ -52,6 +54,16 @@ def test_a_place_is_a_capitalised_word_the_question_does_not_hold():
     assert not fills(place, "Interviews were held in August with ILO staff.", question)
     assert not fills(place, "Cities were picked for interviews.", question)
     assert not fills(place, "The team went to Geneva.", "Where in Geneva did the team go?")
+
+
+def test_which_months_asks_for_a_month_not_a_year():
+    month = Slot("month")
+    question = "In which months of 2019 did the evaluation take place?"
+    assert fills(month, "The evaluation was carried out during May - July 2019.", question)
+    assert not fills(month, "The Centre will report on it during the 2020-21 biennium.", question)
+    assert not fills(month, "It ended in May.", "It began in May; in which month did it end?")
+    assert fills(Slot("date"), "The Centre will report on it during the 2020-21 biennium.",
+                 "In what year will the Centre report on it?")
 
 
 def test_a_country_is_named_not_counted_or_merely_capitalised():

@@ -95,8 +95,9 @@ _WHO_ROLE = re.compile(
 #: funder, so the sentence must say so ("Donor: DFID", "funded by", "financed"). "Support" is
 #: not enough: the ILO's "support to the Regional Conference" funds nothing.
 _WHO_FUNDS = re.compile(
-    r"(?:^|[,;]\s*|\band\s+)who\s+(?:\w+\s+)?(?:funds?|funded|finance[sd]?|sponsor(?:s|ed)?|"
-    r"pa(?:id|ys?)\s+for)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:donors?|funders?)\b", re.IGNORECASE,
+    r"(?:^|[,;]\s*|\band\s+)who\s+(?:\w+\s+)?(?:funds?|funded|funding|financ(?:e[sd]?|ing)|"
+    r"sponsor(?:s|ed|ing)?|pa(?:id|ys?|ying)\s+for)\b"
+    r"|\b(?:which|what)\s+(?:\w+\s+)?(?:donors?|funders?)\b", re.IGNORECASE,
 )
 FUNDER_TERMS = frozenset({"fund", "funder", "donor", "financ", "sponsor", "grant"})
 _WHO = re.compile(
@@ -111,6 +112,13 @@ _WHO = re.compile(
 _NAME = re.compile(
     r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|the|and|de|van|von)\s+)?[A-Z][a-z]+)+\b"
     r"|(?<![/\w])[A-Z]{2,}(?![/\w])"  # an acronym, but not a part of a code ("GLO/06/57")
+)
+
+#: A person named by a post: "the country director for Indonesia", "the Chief of MIGRANT".
+_ROLE = re.compile(
+    r"\b(?:[Dd]irector|[Cc]oordinator|[Mm]anager|[Cc]hief|[Hh]ead|[Oo]fficer|[Ss]pecialist|"
+    r"[Cc]hair(?:person|man|woman)?|[Aa]dvis[eo]r|[Rr]epresentative|[Mm]inister|[Ss]ecretary)"
+    r"\s+(?:for|of|in)\s+(?:the\s+)?[A-Z][\w-]+"
 )
 
 
@@ -154,6 +162,8 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
     elif _PLACE.search(question):
         found.append(Slot("place"))
     role = _WHO_ROLE.search(question)
+    if role is not None and re.match(r"[a-z]+ing\b", role.group(1)):
+        role = None  # "who was leading it": a verb, not a post ("who was paying": a funder)
     if role is not None:
         found.append(Slot("name", _focus(role.group(1), ignore)))
     elif _WHO_FUNDS.search(question):
@@ -236,7 +246,10 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
         label = KEY_VALUE.match(sentence)
         if label:  # "Period Covered: November 2006": the label is no name, its value may be
             sentence = sentence[sentence.index(":", label.start()) + 1:]
-        return any(_lower_words(m.group(0)) - asked - _JOIN_WORDS for m in _NAME.finditer(sentence))
+        return any(
+            _lower_words(m.group(0)) - asked - _JOIN_WORDS
+            for m in (*_NAME.finditer(sentence), *_ROLE.finditer(sentence))
+        )
     return True
 
 

@@ -263,3 +263,15 @@ def test_which_countries_is_answered_by_a_country_not_by_a_count(corpus):
                        "help between 2005 and 2007?")
     assert named.answerable, named.answer
     assert "Philippines" in named.answer
+
+
+def test_who_was_leading_it_is_answered_by_a_post(corpus):
+    # the 2008 report: "a virtual taskforce, led by the country director for Indonesia";
+    # "leading" is what the person did, not a post the sentence must repeat
+    first = ("If the ILO set up a head-office structure to coordinate its migration work, what "
+             "would that body need in order to create obligations across the Office, according "
+             "to the 2008 strategy evaluation?")
+    answer = corpus.ask("Had any region already set up a task force of its own, and who was "
+                        "leading it?", history=[{"role": "user", "content": first}])
+    assert answer.answerable, answer.answer
+    assert "country director for Indonesia" in answer.answer

@@ -19,6 +19,9 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("Who funded the LMPP project and what was its budget?", ["amount", "name"], set()),
     ("What did the 2013 evaluation recommend?", [], set()),
     ("Which UN agency helped Nepal draft its Foreign Employment Act?", ["name"], set()),
+    ("Had any region set up a task force, and who was leading it?", ["name"], set()),
+    ("Who was paying for the project?", ["name"], {"fund", "funder", "donor", "financ",
+                                                   "sponsor", "grant"}),
     ("What international organization ran the survey?", ["name"], set()),
     ("Which agency led it?", ["name"], set()),
     ("Which areas of work did the agency cover?", [], set()),
@@ -54,6 +57,15 @@ def test_a_place_is_a_capitalised_word_the_question_does_not_hold():
     assert not fills(place, "Interviews were held in August with ILO staff.", question)
     assert not fills(place, "Cities were picked for interviews.", question)
     assert not fills(place, "The team went to Geneva.", "Where in Geneva did the team go?")
+
+
+def test_a_person_may_be_named_by_a_post():
+    who = Slot("name")
+    question = "Had any region set up a task force, and who was leading it?"
+    assert fills(who, "It is a virtual taskforce, led by the country director for Indonesia.",
+                 question)
+    assert fills(who, "The unit reports to the Chief of MIGRANT.", question)
+    assert not fills(who, "It is a virtual taskforce, led by the regional office.", question)
 
 
 def test_which_months_asks_for_a_month_not_a_year():

@@ -101,7 +101,8 @@ _WHO_FUNDS = re.compile(
 )
 FUNDER_TERMS = frozenset({"fund", "funder", "donor", "financ", "sponsor", "grant"})
 _WHO = re.compile(
-    r"(?:^|[,;]\s*|\band\s+)(?:who|whom)\b"
+    # ("..., whom the ILO trained": after a comma, "whom" opens a relative clause)
+    r"(?:^|[,;]\s*|\band\s+)who\b|(?:^|;\s*|\band\s+|\bto\s+)whom\b"
     # "which person", "which UN agency", "what international organization": up to two words
     # between the question word and a noun for a person or a body
     r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:person|individual|organi[sz]ation|agency|donor|"

@@ -20,6 +20,8 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("What did the 2013 evaluation recommend?", [], set()),
     ("Which UN agency helped Nepal draft its Foreign Employment Act?", ["name"], set()),
     ("Had any region set up a task force, and who was leading it?", ["name"], set()),
+    ("Where did Nepal post the attaches, whom the ILO trained?", ["place"], set()),
+    ("To whom did the evaluator send the questionnaire?", ["name"], set()),
     ("Who was paying for the project?", ["name"], {"fund", "funder", "donor", "financ",
                                                    "sponsor", "grant"}),
     ("What international organization ran the survey?", ["name"], set()),

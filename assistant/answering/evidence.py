@@ -87,6 +87,9 @@ _ASKS_SOURCES = re.compile(
     r"\b(?:bibliograph\w*|references?|literature|documents?|publications?|sources?|"
     r"studies|papers?|cited|citations?)\b", re.I,
 )
+#: A web address: the sentence cites a document (a footnote, a reference) rather than finding
+#: anything.
+_CITATION = re.compile(r"https?://|\bwww\.\w", re.I)
 #: A label line that gives the kind of fact asked for gets this many times the bonus.
 LABEL_FACTOR = 2.0
 #: Label lines that fill the question's slot, scored beyond the ``embed_limit`` best.
@@ -306,6 +309,8 @@ class EvidenceScorer:
                 text = passage.text[start:end]
                 if not _answer_like(text) or (number == 0 and _fragment(passage.text, start)):
                     continue
+                if not sources_asked and _CITATION.search(text):
+                    continue  # a footnote citing a document ("29 ILO, Report of ..., at: http")
                 cov = coverage(weights, terms, entry.passage_terms)
                 typed = any(fills(slot, text, asked or question) for slot in slots)
                 bonus = ANSWER_TYPE_BONUS if typed else 0.0

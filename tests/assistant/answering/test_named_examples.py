@@ -275,3 +275,14 @@ def test_who_was_leading_it_is_answered_by_a_post(corpus):
                         "leading it?", history=[{"role": "user", "content": first}])
     assert answer.answerable, answer.answer
     assert "country director for Indonesia" in answer.answer
+
+
+def test_a_footnote_citing_a_web_address_is_not_quoted(corpus):
+    # the 2008 report's footnotes ("29 ILO, Report of the Committee on Migrant Workers, ...
+    # available at: http://www.ilo.org/...pr-22.pdf") sat among the quoted sentences
+    answer = corpus.ask("When the ILO's Committee of Experts re-examined the migrant worker "
+                        "instruments in 1998, which changes in the international context did it "
+                        "point to, as recounted in the 2008 evaluation?")
+    assert answer.answerable, answer.answer
+    assert "CEACR" in answer.answer
+    assert "http" not in answer.answer

@@ -87,6 +87,10 @@ _ASKS_SOURCES = re.compile(
     r"\b(?:bibliograph\w*|references?|literature|documents?|publications?|sources?|"
     r"studies|papers?|cited|citations?)\b", re.I,
 )
+#: The adjective of an interrogative "how ..." ("how long was the project", "how often").
+_HOW_ADJECTIVE = re.compile(
+    r"\bhow\s+(?:long|often|far|old|soon|big|large|frequently|recently|early|late)\b", re.I
+)
 #: A web address: the sentence cites a document (a footnote, a reference) rather than finding
 #: anything.
 _CITATION = re.compile(r"https?://|\bwww\.\w", re.I)
@@ -261,8 +265,10 @@ class EvidenceScorer:
         self.embed_limit = embed_limit
 
     def term_weights(self, question: str) -> dict[str, float]:
-        """Inverse chunk frequency of each content term of the question (BM25-style idf)."""
-        found_words = content_words(question)
+        """Inverse chunk frequency of each content term of the question (BM25-style idf). The
+        adjective of "how long", "how often" and the like asks for the value and is no term of
+        the question: any sentence with a duration would cover "long"."""
+        found_words = content_words(_HOW_ADJECTIVE.sub("how", question))
         if not found_words:
             return {}
         total = max(self.chunk_count(), 1)

@@ -1,13 +1,14 @@
 """Whole-process latency of the CLI on a warm index: `assistant ask` and `assistant search`
 from launch to exit, in their own process (`--local`) and asking the app that serves the index,
-against what any such process must pay (the interpreter, importing Chroma, importing torch)
-measured in the same run.
+against the interpreter alone and the two imports such a process used to pay (the chromadb
+package, torch), measured in the same run.
 
 The index is built first by `assistant ingest` (in the precision this CPU gets); then each
 command runs ``--runs`` times, round-robin over the fixed set's first questions. Run it as is on
-an AMX CPU (bf16: questions go through torch), and with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16``
-to hold oneDNN off AMX (fp32: questions go through numpy, no torch import); each writes its own
-section.
+an AMX CPU (bf16 index), and with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16`` to hold oneDNN off AMX
+(fp32 index); each writes its own section. Since 2026-11-30 (night) a command in its own process
+embeds its question on numpy either way and reads the index through Chroma's engine, importing
+neither torch nor chromadb.
 
     python -m bench.cli_start [--write] [--runs 9]
 """

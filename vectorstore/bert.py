@@ -13,9 +13,13 @@ Precision: ``fp32``, or ``bf16`` (weights and activations in bfloat16, pooling i
 picks bf16 on CPUs with AMX bf16 units, where it is about 3x faster than fp32 with vectors at
 cosine >= 0.9999 to fp32 (docs/benchmarks.md); elsewhere bf16 is emulated or slow, so fp32.
 
-In fp32, small batches (a question, an answer's sentences) run through the numpy copy of this
-forward pass (:mod:`vectorstore.bert_numpy`) until the process loads torch for a large one, so a
-command that only asks a question never imports torch.
+Small batches (a question, an answer's sentences) always run through the numpy copy of this
+forward pass (:mod:`vectorstore.bert_numpy`, fp32), whatever the precision and whether or not
+the process has loaded torch for an ingest's large batches. So a command that only asks a
+question never imports torch (1.3-1.9 s), and a question gets the same vectors in every process
+and on every CPU: the command in its own process, the server it starts, the app. With AMX a
+warm server's small batches would run faster in bf16 (an answer's sentences: about 100 ms), but
+its vectors would differ from the numpy ones (cosine 0.9999), and so could its answers.
 """
 
 from __future__ import annotations
@@ -216,15 +220,11 @@ class BertEmbedder(LocalModelEmbedder):
             return self._numpy_weights
 
     def runs_on_numpy(self, rows: Sequence[Sequence[int]]) -> bool:
-        """Whether a batch of these token rows runs through numpy rather than torch: in fp32,
-        while this process has not loaded the torch weights, for a batch of at most
-        :data:`NUMPY_MAX_TOKENS` padded tokens (questions and answer sentences; an ingest's
-        batches go to torch). The two give the same vectors within float32 rounding."""
-        return (
-            self.precision == "fp32"
-            and not self._weights
-            and len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
-        )
+        """Whether a batch of these token rows runs through numpy (fp32) rather than torch:
+        a batch of at most :data:`NUMPY_MAX_TOKENS` padded tokens (questions and answer
+        sentences; an ingest's batches go to torch). In fp32 the two give the same vectors
+        within float32 rounding."""
+        return len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
 
     # -- embedding -----------------------------------------------------------------------------
     def batching_order(self, texts: Sequence[str]) -> list[int]:

@@ -107,6 +107,5 @@ def describe_embedder(
     if backend != "native":
         return f"{model} · {backend} · fp32"
     line = f"{model} · native · {precision_reason(precision)}"
-    if resolve_precision(precision) == "fp32":
-        line += "; questions run through numpy until torch is loaded"
+    line += "; questions and answer sentences run through numpy (fp32)"
     return line

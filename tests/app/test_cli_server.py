@@ -46,7 +46,8 @@ def cli(index: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def imported_chroma(run: subprocess.CompletedProcess) -> bool:
-    return "| chromadb\n" in run.stderr
+    """Did the process open the index itself (Chroma's engine, or the chromadb package)?"""
+    return re.search(r"\|\s+chromadb(?:_rust_bindings)?\n", run.stderr) is not None
 
 
 def record(run: subprocess.CompletedProcess) -> dict:

@@ -27,12 +27,13 @@ def test_version_names_the_embedder_and_its_precision_with_the_reason():
     same = version(ASSISTANT_ANSWER_EMBEDDING_MODEL="index").splitlines()[2]
     assert same == "answer sentences scored with: all-MiniLM-L6-v2 (the index's)"
     assert second.split(" · ")[2].split(":")[0] in ("bf16", "fp32")
-    # oneDNN held below AMX (how the non-AMX figures were measured): fp32, and questions
-    # are embedded without torch
+    # oneDNN held below AMX (how the non-AMX figures were measured): fp32; questions are
+    # embedded without torch whatever the precision
     capped = version(ONEDNN_MAX_CPU_ISA="AVX512_CORE_BF16").splitlines()[1]
     assert " · fp32: " in capped and "numpy" in capped
     forced = version(ASSISTANT_EMBEDDING_PRECISION="bf16").splitlines()[1]
-    assert forced.endswith("bf16: set by ASSISTANT_EMBEDDING_PRECISION=bf16")
+    assert " · bf16: set by ASSISTANT_EMBEDDING_PRECISION=bf16; " in forced
+    assert forced.endswith("questions and answer sentences run through numpy (fp32)")
     # the settings' model decides the backend: a folder that is not a BERT goes elsewhere
     other = version(ASSISTANT_EMBEDDING_MODEL=str(ROOT / "tests")).splitlines()[1]
     assert other.endswith(" · sentence-transformers · fp32")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,19 +246,42 @@ class BertEmbedder(LocalModelEmbedder):
         prompt = self.prompts.get("document", "")
         return self._embed([prompt + t for t in texts] if prompt else texts)
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Like :meth:`embed_batch`, for the few sentences of one question: always on numpy,
+        in passes of at most :data:`NUMPY_MAX_TOKENS` padded tokens, so the vectors do not
+        depend on the CPU, the precision or how long the sentences are."""
+        self._prepare()
+        prompt = self.prompts.get("document", "")
+        return self._embed([prompt + t for t in texts] if prompt else texts, numpy_only=True)
+
+    def _embed(self, texts: Sequence[str], numpy_only: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._encoder.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        for batch in self._batches(order, [len(e.ids) for e in encodings], numpy_only):
             rows = [encodings[i].ids for i in batch]
             out[batch] = self._forward_numpy(rows) if self.runs_on_numpy(rows) else \
                 self._forward(rows)
         self.embedded += len(texts)
         return out
+
+    def _batches(
+        self, order: list[int], lengths: list[int], numpy_only: bool
+    ) -> Iterator[list[int]]:
+        """``order`` (shortest first) cut into batches of at most ``batch_size`` texts; with
+        ``numpy_only``, also of at most :data:`NUMPY_MAX_TOKENS` padded tokens."""
+        batch: list[int] = []
+        for i in order:
+            widest = max(lengths[i], *(lengths[j] for j in batch)) if batch else lengths[i]
+            if batch and (len(batch) == self.batch_size or (
+                    numpy_only and (len(batch) + 1) * widest > NUMPY_MAX_TOKENS)):
+                yield batch
+                batch = []
+            batch.append(i)
+        if batch:
+            yield batch
 
     def _forward_numpy(self, rows: list[list[int]]) -> np.ndarray:
         from threadpoolctl import threadpool_limits

@@ -71,6 +71,11 @@ class Embedder(ABC):
         """Embed one query."""
         return self.embed_batch([text])[0]
 
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed the few sentences of one question's answer (as documents); an embedder with
+        a faster path for small inputs uses it here."""
+        return self.embed_documents(texts)
+
     def count_tokens(self, text: str) -> int:
         """Word-pieces in ``text`` without special tokens (default: whitespace words)."""
         return len(text.split())

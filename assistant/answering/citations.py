@@ -185,7 +185,7 @@ class CitationChecker:
         ]
         vectors = {}
         if need_vectors and passages:
-            embedded = self.cache.embedder.embed_documents(need_vectors)
+            embedded = self.cache.embedder.embed_sentences(need_vectors)
             vectors = dict(zip(need_vectors, embedded, strict=True))
         kept: list[Unit] = []
         said: set[str] = set()

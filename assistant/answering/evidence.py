@@ -180,7 +180,7 @@ class SentenceCache:
         missing = list(dict(missing).items())
         if missing:
             missing.sort(key=lambda kv: len(kv[1]))
-            vectors = self.embedder.embed_documents([text for _, text in missing])
+            vectors = self.embedder.embed_sentences([text for _, text in missing])
             for (key, _), vector in zip(missing, vectors, strict=True):
                 _put(self._vectors, key, vector, self.size)
         if not keys:

@@ -51,6 +51,19 @@ def test_numpy_vectors_equal_torch_fp32(questions, torch_fp32):
     assert torch_fp32.runs_on_numpy(rows) and BertEmbedder(precision="bf16").runs_on_numpy(rows)
 
 
+def test_an_answers_sentences_never_go_to_torch_however_long(torch_fp32):
+    # 30 sentences of about 120 word-pieces: 3,600 padded tokens in one pass would exceed
+    # NUMPY_MAX_TOKENS; they are cut into passes that fit, and torch is never loaded
+    text = (REPORTS / "2008-migrant-worker-protection-strategy-evaluation.txt").read_text(
+        encoding="utf-8")
+    words = text.split()
+    sentences = [" ".join(words[i * 90:(i + 1) * 90]) for i in range(30)]
+    fresh = BertEmbedder(precision="bf16")
+    vectors = fresh.embed_sentences(sentences)
+    assert not fresh._weights  # no torch weights: numpy all the way
+    assert np.abs(vectors - torch_vectors(torch_fp32, sentences)).max() < 2e-6
+
+
 def test_search_ranks_the_same_with_numpy_and_torch_question_vectors(
     corpus, questions, torch_fp32
 ):

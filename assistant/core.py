@@ -15,6 +15,7 @@ from assistant.retrieval.rerank import RerankContext, build_reranker
 from assistant.retrieval.scope import ReportScoper
 from assistant.settings import Settings
 from vectorstore import DocumentRecord, Embedder, make_embedder
+from vectorstore.embedders import answer_precision
 
 
 class Assistant:
@@ -42,7 +43,7 @@ class Assistant:
             answer_embedder = (
                 embedder if settings.answer_model == settings.embedding_model
                 else make_embedder(settings.answer_model, settings.embedding_backend,
-                                   settings.embedding_precision)
+                                   answer_precision(settings.embedding_precision))
             )
         self.answer_embedder = answer_embedder
         self.chat_model = chat_model

@@ -13,13 +13,14 @@ Precision: ``fp32``, or ``bf16`` (weights and activations in bfloat16, pooling i
 picks bf16 on CPUs with AMX bf16 units, where it is about 3x faster than fp32 with vectors at
 cosine >= 0.9999 to fp32 (docs/benchmarks.md); elsewhere bf16 is emulated or slow, so fp32.
 
-Small batches (a question, an answer's sentences) always run through the numpy copy of this
-forward pass (:mod:`vectorstore.bert_numpy`, fp32), whatever the precision and whether or not
-the process has loaded torch for an ingest's large batches. So a command that only asks a
-question never imports torch (1.3-1.9 s), and a question gets the same vectors in every process
-and on every CPU: the command in its own process, the server it starts, the app. With AMX a
-warm server's small batches would run faster in bf16 (an answer's sentences: about 100 ms), but
-its vectors would differ from the numpy ones (cosine 0.9999), and so could its answers.
+Small batches (a question, an answer's sentences) run in fp32: through the numpy copy of this
+forward pass (:mod:`vectorstore.bert_numpy`) until the process has loaded the torch weights in
+fp32, then through torch (about 3x faster on two cores: a server loads them while it warms up,
+:meth:`BertEmbedder.load_fast_path`). The two agree within float32 rounding. So a command that
+only asks a question never imports torch (1.2-1.9 s), and a question gets the same vectors in
+every process and on every CPU. An embedder in bf16 (AMX, for an ingest's large batches) never
+uses its bf16 weights for small ones: their vectors would differ from fp32 (cosine 0.9999), and
+an answer could too.
 """
 
 from __future__ import annotations
@@ -222,9 +223,10 @@ class BertEmbedder(LocalModelEmbedder):
     def runs_on_numpy(self, rows: Sequence[Sequence[int]]) -> bool:
         """Whether a batch of these token rows runs through numpy (fp32) rather than torch:
         a batch of at most :data:`NUMPY_MAX_TOKENS` padded tokens (questions and answer
-        sentences; an ingest's batches go to torch). In fp32 the two give the same vectors
-        within float32 rounding."""
-        return len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
+        sentences; an ingest's batches go to torch), unless the torch weights are loaded in
+        fp32 (the two then give the same vectors within float32 rounding)."""
+        small = len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
+        return small and not self._fp32_torch()
 
     # -- embedding -----------------------------------------------------------------------------
     def batching_order(self, texts: Sequence[str]) -> list[int]:
@@ -247,12 +249,22 @@ class BertEmbedder(LocalModelEmbedder):
         return self._embed([prompt + t for t in texts] if prompt else texts)
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        """Like :meth:`embed_batch`, for the few sentences of one question: always on numpy,
-        in passes of at most :data:`NUMPY_MAX_TOKENS` padded tokens, so the vectors do not
-        depend on the CPU, the precision or how long the sentences are."""
+        """Like :meth:`embed_batch`, for the few sentences of one question: in fp32, on torch
+        where its fp32 weights are loaded, else on numpy in passes of at most
+        :data:`NUMPY_MAX_TOKENS` padded tokens (long sentences never load torch mid-request)."""
         self._prepare()
         prompt = self.prompts.get("document", "")
-        return self._embed([prompt + t for t in texts] if prompt else texts, numpy_only=True)
+        return self._embed([prompt + t for t in texts] if prompt else texts,
+                           numpy_only=not self._fp32_torch())
+
+    def _fp32_torch(self) -> bool:
+        return bool(self._weights) and self.precision == "fp32"
+
+    def load_fast_path(self) -> None:
+        """In fp32, load the torch weights, so that small batches run on torch too (a server
+        calls this while it warms up); in bf16 nothing: small batches stay on numpy's fp32."""
+        if self.precision == "fp32":
+            self._load()
 
     def _embed(self, texts: Sequence[str], numpy_only: bool = False) -> np.ndarray:
         if not texts:

@@ -71,6 +71,10 @@ class Embedder(ABC):
         """Embed one query."""
         return self.embed_batch([text])[0]
 
+    def load_fast_path(self) -> None:  # noqa: B027 - most embedders have one path
+        """Load what makes a long-running process embed questions fastest (a server calls
+        this while it warms up); by default nothing."""
+
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """Embed the few sentences of one question's answer (as documents); an embedder with
         a faster path for small inputs uses it here."""

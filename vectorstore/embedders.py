@@ -107,5 +107,16 @@ def describe_embedder(
     if backend != "native":
         return f"{model} · {backend} · fp32"
     line = f"{model} · native · {precision_reason(precision)}"
-    line += "; questions and answer sentences run through numpy (fp32)"
+    if resolve_precision(precision) == "fp32":
+        line += ("; questions and answer sentences: numpy in a process of its own, torch once "
+                 "a server has warmed up")
+    else:
+        line += "; questions and answer sentences run through numpy (fp32)"
     return line
+
+
+def answer_precision(precision: str) -> str:
+    """The answer model's precision: fp32 unless one is set. It embeds only a question's few
+    sentences, which run in fp32 in every process (:mod:`vectorstore.bert`): bf16 weights,
+    which pay only for an ingest's large batches, would never be used."""
+    return "fp32" if precision == "auto" else precision

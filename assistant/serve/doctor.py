@@ -126,11 +126,17 @@ def describe_answer_embedder(settings: Settings) -> str:
     """The model that scores answer sentences, for `doctor` and `--version`: the index's, or
     its own model, backend and precision."""
     from vectorstore import describe_embedder
+    from vectorstore.embedders import answer_precision
 
     model = settings.answer_model
     if model == settings.embedding_model:
         return f"{model} (the index's)"
-    return describe_embedder(model, settings.embedding_backend, settings.embedding_precision)
+    line = describe_embedder(model, settings.embedding_backend,
+                             answer_precision(settings.embedding_precision))
+    if settings.embedding_precision == "auto":  # not set: fp32 is the answer model's own
+        line = line.replace("fp32: set by ASSISTANT_EMBEDDING_PRECISION=fp32",
+                            "fp32: it embeds only a question's sentences")
+    return line
 
 
 def _answer_model_check(settings: Settings) -> Check:

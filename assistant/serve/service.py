@@ -106,8 +106,10 @@ class Service:
         assistant = self.assistant
         assistant.documents()  # opens Chroma and the FTS5 cache (brought in line)
         assistant.embedder.embed_query("warm")
+        assistant.embedder.load_fast_path()
         if assistant.answer_embedder is not assistant.embedder:
             assistant.answer_embedder.embed_query("warm")
+            assistant.answer_embedder.load_fast_path()
 
     def warm_up_in_background(self) -> threading.Thread:
         """Run :meth:`warm_up` in a daemon thread (returned); a failure is only reported on

@@ -25,7 +25,7 @@ REFUSAL_THRESHOLD_SET = "reports.yaml sha256:17acf03ed96781ec"
 #: (`assistant eval reports.yaml --calibrate` with that model).
 CALIBRATED_THRESHOLDS = {
     "all-MiniLM-L6-v2": (REFUSAL_THRESHOLD, REFUSAL_THRESHOLD_SET),
-    "multilingual-e5-small": (0.5702, "reports.yaml sha256:8509da57ae143a64"),
+    "multilingual-e5-small": (0.5665, "reports.yaml sha256:8509da57ae143a64"),
 }
 #: The default model for scoring answer sentences: on questions the team did not tune on it
 #: stated every expected fact more often than the index's MiniLM (docs/answers.md), while

@@ -245,17 +245,19 @@ class BertEmbedder(LocalModelEmbedder):
         prompt, if it has one), in their order; run shortest first in forward passes of at
         most ``batch_size`` texts."""
         self._prepare()
-        prompt = self.prompts.get("document", "")
-        return self._embed([prompt + t for t in texts] if prompt else texts)
+        return self._embed(self._as_documents(texts))
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """Like :meth:`embed_batch`, for the few sentences of one question: in fp32, on torch
         where its fp32 weights are loaded, else on numpy in passes of at most
         :data:`NUMPY_MAX_TOKENS` padded tokens (long sentences never load torch mid-request)."""
         self._prepare()
+        return self._embed(self._as_documents(texts), numpy_only=not self._fp32_torch())
+
+    def _as_documents(self, texts: Sequence[str]) -> Sequence[str]:
+        """``texts`` after the model's document prompt, if it has one ("passage: ")."""
         prompt = self.prompts.get("document", "")
-        return self._embed([prompt + t for t in texts] if prompt else texts,
-                           numpy_only=not self._fp32_torch())
+        return [prompt + t for t in texts] if prompt else texts
 
     def _fp32_torch(self) -> bool:
         return bool(self._weights) and self.precision == "fp32"
@@ -285,10 +287,9 @@ class BertEmbedder(LocalModelEmbedder):
         """``order`` (shortest first) cut into batches of at most ``batch_size`` texts; with
         ``numpy_only``, also of at most :data:`NUMPY_MAX_TOKENS` padded tokens."""
         batch: list[int] = []
-        for i in order:
-            widest = max(lengths[i], *(lengths[j] for j in batch)) if batch else lengths[i]
+        for i in order:  # shortest first: text i is the widest of its batch so far
             if batch and (len(batch) == self.batch_size or (
-                    numpy_only and (len(batch) + 1) * widest > NUMPY_MAX_TOKENS)):
+                    numpy_only and (len(batch) + 1) * lengths[i] > NUMPY_MAX_TOKENS)):
                 yield batch
                 batch = []
             batch.append(i)

@@ -163,7 +163,7 @@ class _ReadFirstClient:
     @property
     def reading(self) -> bool:
         """Still reading through the engine (no ``PersistentClient`` opened yet)?"""
-        return self._full is None
+        return self._bindings is not None
 
     def full(self) -> Any:
         """The ``PersistentClient``, opened on first need; the engine's reader is let go."""
@@ -174,24 +174,26 @@ class _ReadFirstClient:
             return self._full
 
     def _reader(self) -> Any:
-        bindings = self._bindings
-        return None if self._full is not None else bindings
+        """The engine, or None once ``PersistentClient`` serves (:meth:`full` lets it go)."""
+        return self._bindings
 
     def get_or_create_collection(self, name: str, **kwargs: Any) -> Any:
-        reader = self._reader()
-        if reader is not None:
-            found = self._find(reader, name)
-            if found is not None:
-                return _ReadFirstCollection(self, found, kwargs)
-        return self.full().get_or_create_collection(name, **kwargs)
+        found = self._engine_collection(name, kwargs)
+        return found if found is not None else self.full().get_or_create_collection(
+            name, **kwargs)
 
     def get_collection(self, name: str, **kwargs: Any) -> Any:
+        found = self._engine_collection(name, kwargs)
+        return found if found is not None else self.full().get_collection(name, **kwargs)
+
+    def _engine_collection(
+        self, name: str, kwargs: dict[str, Any]
+    ) -> _ReadFirstCollection | None:
+        """Collection ``name`` read through the engine, if it reads and the collection is
+        there (else ``PersistentClient`` creates it or says it is missing)."""
         reader = self._reader()
-        if reader is not None:
-            found = self._find(reader, name)
-            if found is not None:
-                return _ReadFirstCollection(self, found, kwargs)
-        return self.full().get_collection(name, **kwargs)
+        found = self._find(reader, name) if reader is not None else None
+        return _ReadFirstCollection(self, found, kwargs) if found is not None else None
 
     def heartbeat(self) -> int:
         reader = self._reader()

@@ -91,10 +91,12 @@ def make_embedder(
 
 
 def describe_embedder(
-    model: str = DEFAULT_MODEL, backend: str = AUTO, precision: str = "auto"
+    model: str = DEFAULT_MODEL, backend: str = AUTO, precision: str = "auto",
+    reason: str | None = None,
 ) -> str:
     """One line for ``assistant --version`` and ``assistant doctor``: the model, the backend
-    that serves it, and the precision this CPU gets with the reason (nothing is loaded)."""
+    that serves it, and the precision this CPU gets with the reason (nothing is loaded);
+    ``reason``, when given, says why in place of the CPU's and the settings' reason."""
     try:
         path = local_model_path(model)
     except EmbeddingModelError:
@@ -106,7 +108,7 @@ def describe_embedder(
         )
     if backend != "native":
         return f"{model} · {backend} · fp32"
-    line = f"{model} · native · {precision_reason(precision)}"
+    line = f"{model} · native · {reason or precision_reason(precision)}"
     if resolve_precision(precision) == "fp32":
         line += ("; questions and answer sentences: numpy in a process of its own, torch once "
                  "a server has warmed up")

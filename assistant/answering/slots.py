@@ -77,8 +77,8 @@ _MONTH_ASKED = re.compile(r"\b(?:which|what)\s+(?:exact\s+)?(?:months?|days?|dat
                           re.IGNORECASE)
 _PLACE = re.compile(
     r"(?:^|[,;]\s*|\band\s+)where\b"
-    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:city|cities|country|countries|region|regions|"
-    r"place|places|location|locations)\b", re.IGNORECASE,
+    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:city|cities|region|regions|"
+    r"place|places|location|locations)\b", re.IGNORECASE,  # countries: _COUNTRY_ASKED
 )
 #: "Which countries ...", "with which country?": a country's name fills it (:mod:`.countries`).
 _COUNTRY_ASKED = re.compile(

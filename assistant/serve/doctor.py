@@ -131,12 +131,10 @@ def describe_answer_embedder(settings: Settings) -> str:
     model = settings.answer_model
     if model == settings.embedding_model:
         return f"{model} (the index's)"
-    line = describe_embedder(model, settings.embedding_backend,
-                             answer_precision(settings.embedding_precision))
-    if settings.embedding_precision == "auto":  # not set: fp32 is the answer model's own
-        line = line.replace("fp32: set by ASSISTANT_EMBEDDING_PRECISION=fp32",
-                            "fp32: it embeds only a question's sentences")
-    return line
+    own = settings.embedding_precision == "auto"  # not set: fp32 is the answer model's own
+    return describe_embedder(model, settings.embedding_backend,
+                             answer_precision(settings.embedding_precision),
+                             reason="fp32: it embeds only a question's sentences" if own else None)
 
 
 def _answer_model_check(settings: Settings) -> Check:

@@ -112,7 +112,8 @@ class Settings(BaseModel):
         "mean-pooled BERT models only); auto picks it when the model allows",
     )
     embedding_precision: Literal[EMBEDDING_PRECISIONS] = Field(  # type: ignore[valid-type]
-        "auto", description="native backend only: auto is bf16 on CPUs with AMX bf16, else fp32",
+        "auto", description=("native backend only: auto is bf16 on CPUs with AMX bf16 and on AMD "
+                             "CPUs with avx512_bf16, else fp32"),
     )
     answer_embedding_model: str | None = Field(
         ANSWER_EMBEDDING_MODEL, description="the model that scores answer sentences against the "

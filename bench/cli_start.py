@@ -26,10 +26,9 @@ from pathlib import Path
 
 import yaml
 
-from bench.foundation import publish, quantile
+from bench.foundation import publish, quantile, without_amx
 from bench.servers import app_env, start_app, stop_process
 from vectorstore import describe_embedder
-from vectorstore.bert import onednn_allows_amx
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK, NO_AMX_MARK = "<!-- cli-start -->", "<!-- cli-start-no-amx -->"
@@ -84,11 +83,9 @@ def main() -> int:
         finally:
             stop_process(app)
         times.update(background_server(cli, index, env, questions, args.runs))
-    no_amx = not onednn_allows_amx()
+    no_amx = without_amx()
     mark = NO_AMX_MARK if no_amx else MARK
-    where = (f"oneDNN held off AMX (`ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA')}`"
-             " on the AMX Xeon: an emulation of a CPU without AMX)" if no_amx
-             else "AMX in use")
+    where = f"Without AMX ({no_amx})" if no_amx else "AMX in use"
     lines = [
         mark,
         f"## CLI start to exit on a warm index ({'without AMX' if no_amx else 'with AMX'})",

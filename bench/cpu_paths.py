@@ -27,12 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.foundation import publish
+from bench.foundation import publish, without_amx
+from vectorstore.bert import cpu_has_amx_bf16
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "<!-- cpu-paths -->"
 
-#: label -> (environment, embedder options)
+#: label -> (environment, embedder options), on a CPU with AMX
 CONFIGS: dict[str, tuple[dict[str, str], dict]] = {
     "torch fp32, 2 threads, batch 32 sorted by length (the non-AMX default)": (
         {}, {"precision": "fp32"}),
@@ -50,6 +51,24 @@ CONFIGS: dict[str, tuple[dict[str, str], dict]] = {
     "ONNX Runtime fp32, 2 threads": ({}, {"onnx": "fp32"}),
     "ONNX Runtime int8 (dynamic, per-channel), 2 threads": ({}, {"onnx": "int8"}),
 }
+
+#: the same questions on a CPU without AMX, where bf16 runs on avx512_bf16 if the CPU has it
+NO_AMX_CONFIGS: dict[str, tuple[dict[str, str], dict]] = {
+    "torch fp32, 2 threads, batch 32 sorted by length": ({}, {"precision": "fp32"}),
+    "torch bf16 on avx512_bf16, batch 32 (the default on an AMD CPU with avx512_bf16)": (
+        {}, {"precision": "bf16"}),
+    "torch bf16, batch 16": ({}, {"precision": "bf16", "batch": 16}),
+    "torch bf16, batch 64": ({}, {"precision": "bf16", "batch": 64}),
+    "torch bf16, oneDNN held to AVX-512 without bf16": (
+        {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, {"precision": "bf16"}),
+    "torch fp32, 1 thread": ({}, {"precision": "fp32", "threads": 1}),
+    "torch fp32, batch 16": ({}, {"precision": "fp32", "batch": 16}),
+    "torch fp32, batch 128": ({}, {"precision": "fp32", "batch": 128}),
+    "numpy fp32, 1 BLAS thread (the question path)": ({}, {"precision": "fp32", "numpy": True}),
+    "ONNX Runtime fp32, 2 threads": ({}, {"onnx": "fp32"}),
+    "ONNX Runtime int8 (dynamic, per-channel), 2 threads": ({}, {"onnx": "int8"}),
+}
+NO_AMX_MARK = "<!-- cpu-paths-no-amx -->"
 
 CHILD = r"""
 import json, sys, time
@@ -111,13 +130,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="round-robin passes")
     args = parser.parse_args()
     texts = sample(args.chunks)
-    rates: dict[str, list[float]] = {label: [] for label in CONFIGS}
+    no_amx = without_amx()
+    configs = NO_AMX_CONFIGS if no_amx and not cpu_has_amx_bf16() else CONFIGS
+    rates: dict[str, list[float]] = {label: [] for label in configs}
     vectors: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory() as tmp:
         texts_file = Path(tmp) / "texts.json"
         texts_file.write_text(json.dumps(texts))
         for _ in range(args.rounds):
-            for number, (label, (env, options)) in enumerate(CONFIGS.items()):
+            for number, (label, (env, options)) in enumerate(configs.items()):
                 out = Path(tmp) / f"{number}.npy"
                 done = subprocess.run(
                     [sys.executable, "-c", CHILD, json.dumps(options), str(texts_file), str(out),
@@ -130,30 +151,35 @@ def main() -> int:
                 rates[label] += json.loads(done.stdout.strip().splitlines()[-1])["rates"]
                 vectors[label] = np.load(out)
                 print(label, statistics.median(rates[label]), file=sys.stderr)
-    reference_label = next(iter(CONFIGS))
+    reference_label = next(iter(configs))
     reference = vectors[reference_label]
     base = statistics.median(rates[reference_label])
+    mark = NO_AMX_MARK if configs is NO_AMX_CONFIGS else MARK
     lines = [
-        MARK,
+        mark,
+        f"## Embedding paths without AMX ({no_amx})" if configs is NO_AMX_CONFIGS else
         "## Embedding paths with and without AMX",
         "",
         f"{len(texts)} chunks of the default corpus (every n-th, 19–255 word-pieces), embedded "
         f"in a fresh process per configuration after a warm-up, {args.repeats} timed passes × "
         f"{args.rounds} round-robin rounds; median chunks/s, and the ratio to the first row "
-        "from the same run. Cosine against the first row's vectors. oneDNN held off AMX by "
-        "`ONEDNN_MAX_CPU_ISA` on the AMX Xeon: an emulation of a CPU without AMX, not an AMD "
-        "EPYC (`bench/cpu_paths.py` explains what it does and does not cover).",
+        "from the same run. Cosine against the first row's vectors. " + (
+            "A CPU without AMX: bf16 products run on oneDNN's avx512_bf16 kernels where the "
+            "CPU has them." if configs is NO_AMX_CONFIGS else
+            "oneDNN held off AMX by `ONEDNN_MAX_CPU_ISA` on the AMX Xeon: an emulation of a "
+            "CPU without AMX, not an AMD EPYC (`bench/cpu_paths.py` explains what it does and "
+            "does not cover)."),
         "",
         "| path | chunks/s (median) | × fp32 | cosine to fp32, min / mean |",
         "|---|---|---|---|",
     ]
-    for label in CONFIGS:
+    for label in configs:
         rate = statistics.median(rates[label])
         cosines = (vectors[label] * reference).sum(axis=1)
         lines.append(f"| {label} | {rate:.1f} | {rate / base:.2f} | "
                      f"{cosines.min():.4f} / {cosines.mean():.5f} |")
-    lines.append(MARK)
-    publish(MARK, lines, args.write)
+    lines.append(mark)
+    publish(mark, lines, args.write)
     return 0
 
 

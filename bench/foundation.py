@@ -60,6 +60,19 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def without_amx() -> str | None:
+    """None where torch's bf16 products reach AMX tiles; else how this run is without them, for
+    a section title: a CPU that has none (named), or oneDNN held off an AMX CPU's tiles."""
+    from vectorstore.bert import amx_in_use, cpu_has_amx_bf16
+
+    if amx_in_use():
+        return None
+    if cpu_has_amx_bf16():
+        return (f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '')} on the AMX "
+                "Xeon: an emulation of a CPU without AMX")
+    return f"{machine().split(',')[0]}, which has no AMX"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")

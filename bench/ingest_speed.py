@@ -6,8 +6,10 @@ of one changed report.
     python -m bench.ingest_speed [--write] [--runs 3]
     ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16 python -m bench.ingest_speed --write
 
-The second form holds oneDNN off the AMX tiles, as on a CPU without them (an AMD EPYC, an older
-Xeon): the embedder's ``auto`` precision is then fp32, and the tables go to their own section.
+On a CPU without AMX, or with the second form (oneDNN held off an AMX CPU's tiles: an emulation),
+the tables go to their own section. The embedder's ``auto`` precision is what that CPU gets
+(:func:`vectorstore.bert.resolve_precision`: bf16 on an AMD CPU with avx512_bf16, fp32 on an
+Intel CPU held off its tiles).
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.foundation import publish
-from vectorstore.bert import onednn_allows_amx
+from bench.foundation import publish, without_amx
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "data" / "reports"
@@ -144,10 +145,8 @@ def main() -> int:
     ours_s, theirs_s = med(r[0] for r in ours), med(r[0] for r in theirs)
     ratio = ours_s / theirs_s
     mark, title = MARK, "## Ingest: the product against the LangChain tutorial pipeline"
-    if not onednn_allows_amx():
-        mark, title = NO_AMX_MARK, (
-            f"## Ingest without AMX (ONEDNN_MAX_CPU_ISA={os.environ['ONEDNN_MAX_CPU_ISA']} on "
-            "the AMX Xeon)")
+    if without_amx():
+        mark, title = NO_AMX_MARK, f"## Ingest without AMX ({without_amx()})"
     lines = [
         mark,
         title,

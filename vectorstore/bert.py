@@ -10,15 +10,16 @@ It serves any local sentence-transformers folder whose model is a BERT with mean
 models go through sentence-transformers (:func:`vectorstore.embedders.make_embedder`).
 
 Precision: ``fp32``, or ``bf16`` (weights and activations in bfloat16, pooling in fp32). ``auto``
-picks bf16 on CPUs with AMX bf16 units, where it is about 3x faster than fp32 with vectors at
-cosine >= 0.9999 to fp32 (docs/benchmarks.md); elsewhere bf16 is emulated or slow, so fp32.
+picks bf16 where it measured faster for an ingest's batches, with vectors at cosine >= 0.9999 to
+fp32 (docs/benchmarks.md): on CPUs with AMX bf16 units (about 3x) and on AMD CPUs with
+avx512_bf16 (a 2-core AMD EPYC: 1.8-1.9x); elsewhere fp32.
 
 Small batches (a question, an answer's sentences) run in fp32: through the numpy copy of this
 forward pass (:mod:`vectorstore.bert_numpy`) until the process has loaded the torch weights in
 fp32, then through torch (about 3x faster on two cores: a server loads them while it warms up,
 :meth:`BertEmbedder.load_fast_path`). The two agree within float32 rounding. So a command that
 only asks a question never imports torch (1.2-1.9 s), and a question gets the same vectors in
-every process and on every CPU. An embedder in bf16 (AMX, for an ingest's large batches) never
+every process and on every CPU. An embedder in bf16 (for an ingest's large batches) never
 uses its bf16 weights for small ones: their vectors would differ from fp32 (cosine 0.9999), and
 an answer could too.
 """
@@ -44,16 +45,26 @@ PRECISIONS = EMBEDDING_PRECISIONS
 NUMPY_MAX_TOKENS = 2048
 
 
-def cpu_flags() -> list[str]:
-    """The CPU feature flags /proc/cpuinfo lists (Linux; empty elsewhere)."""
+def _cpuinfo_field(name: str) -> str:
+    """The first ``name`` line of /proc/cpuinfo, after its colon (Linux; "" elsewhere)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
     except OSError:
-        return []
+        return ""
     for line in text.splitlines():
-        if line.startswith("flags"):
-            return line.split(":", 1)[-1].split()
-    return []
+        if line.split(":", 1)[0].strip() == name:
+            return line.split(":", 1)[-1].strip()
+    return ""
+
+
+def cpu_flags() -> list[str]:
+    """The CPU feature flags /proc/cpuinfo lists (Linux; empty elsewhere)."""
+    return _cpuinfo_field("flags").split()
+
+
+def cpu_vendor() -> str:
+    """``GenuineIntel``, ``AuthenticAMD``... as /proc/cpuinfo names it ("" elsewhere)."""
+    return _cpuinfo_field("vendor_id")
 
 
 def cpu_has_amx_bf16() -> bool:
@@ -61,42 +72,103 @@ def cpu_has_amx_bf16() -> bool:
     return "amx_bf16" in cpu_flags()
 
 
+def _onednn_cap(env: Mapping[str, str] | None) -> str:
+    return (os.environ if env is None else env).get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+
+
 def onednn_allows_amx(env: Mapping[str, str] | None = None) -> bool:
     """False when ``ONEDNN_MAX_CPU_ISA`` caps oneDNN below AMX (``AVX512_CORE_BF16``,
     ``AVX512_CORE``, ``AVX2``...): torch's bf16 products then run without the AMX tiles, as on
-    a CPU that has none. This is how the non-AMX figures in docs/benchmarks.md were taken."""
-    cap = (os.environ if env is None else env).get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
-    return cap in ("", "ALL", "DEFAULT") or "AMX" in cap
+    a CPU that has none. This is how the emulated non-AMX figures in docs/benchmarks.md were
+    taken."""
+    cap = _onednn_cap(env)
+    return cap in ("", "ALL", "DEFAULT") or "AMX" in cap or "AVX10" in cap
 
 
-def resolve_precision(precision: str, env: Mapping[str, str] | None = None) -> str:
-    """``fp32`` or ``bf16`` for a precision setting; ``auto`` is bf16 only where torch's bf16
-    products reach AMX tiles (see :func:`precision_reason`)."""
+def onednn_allows_avx512_bf16(env: Mapping[str, str] | None = None) -> bool:
+    """False when ``ONEDNN_MAX_CPU_ISA`` caps oneDNN below avx512_bf16 (``AVX512_CORE``,
+    ``AVX2``...)."""
+    return onednn_allows_amx(env) or _onednn_cap(env).startswith("AVX512_CORE_BF16")
+
+
+def amx_in_use(env: Mapping[str, str] | None = None) -> bool:
+    """Whether torch's bf16 products run on AMX tiles here: the CPU has them and oneDNN is
+    not held off them."""
+    return cpu_has_amx_bf16() and onednn_allows_amx(env)
+
+
+def _bf16_is_faster(env: Mapping[str, str] | None, vendor: str, flags: set[str]) -> bool:
+    """Where bf16 measured faster than fp32 for an ingest's batches (docs/benchmarks.md):
+    on AMX tiles (about 3x), and on an AMD CPU's avx512_bf16 (a 2-core AMD EPYC: 1.8-1.9x).
+    Not on an Intel CPU held off its AMX tiles, where avx512_bf16 alone ran at 0.83x fp32."""
+    if "amx_bf16" in flags:
+        return onednn_allows_amx(env)
+    return ("avx512_bf16" in flags and vendor == "AuthenticAMD"
+            and onednn_allows_avx512_bf16(env))
+
+
+def resolve_precision(
+    precision: str, env: Mapping[str, str] | None = None,
+    cpu: tuple[str, Sequence[str]] | None = None,
+) -> str:
+    """``fp32`` or ``bf16`` for a precision setting; ``auto`` is bf16 where it measured faster
+    on this kind of CPU (see :func:`precision_reason`). ``cpu`` is (vendor, flags), read from
+    /proc/cpuinfo when not given."""
     if precision not in PRECISIONS:
         raise EmbeddingModelError(
             f"embedding precision must be one of {', '.join(PRECISIONS)}; got {precision!r}"
         )
     if precision == "auto":
-        return "bf16" if cpu_has_amx_bf16() and onednn_allows_amx(env) else "fp32"
+        vendor, flags = cpu if cpu is not None else (cpu_vendor(), cpu_flags())
+        return "bf16" if _bf16_is_faster(env, vendor, set(flags)) else "fp32"
     return precision
 
 
-def precision_reason(precision: str, env: Mapping[str, str] | None = None) -> str:
+def precision_reason(
+    precision: str, env: Mapping[str, str] | None = None,
+    cpu: tuple[str, Sequence[str]] | None = None,
+) -> str:
     """Why ``precision`` resolves as it does on this CPU, in one line (for ``assistant doctor``
     and ``assistant --version``)."""
-    chosen = resolve_precision(precision, env)
+    vendor, flags = cpu if cpu is not None else (cpu_vendor(), cpu_flags())
+    chosen = resolve_precision(precision, env, (vendor, flags))
     if precision != "auto":
         return f"{chosen}: set by ASSISTANT_EMBEDDING_PRECISION={precision}"
-    flags = set(cpu_flags())
-    if chosen == "bf16":
+    if chosen == "bf16" and "amx_bf16" in flags:
         return "bf16: the CPU has AMX bf16 tiles (about 3x the fp32 speed, docs/benchmarks.md)"
+    if chosen == "bf16":
+        return ("bf16: an AMD CPU with avx512_bf16 (about 1.8x the fp32 speed on an AMD EPYC, "
+                "docs/benchmarks.md)")
     if "amx_bf16" in flags:
         return ("fp32: ONEDNN_MAX_CPU_ISA keeps oneDNN off the CPU's AMX tiles, and bf16 "
                 "without them measured slower than fp32")
+    if "avx512_bf16" in flags and vendor == "AuthenticAMD":
+        return "fp32: ONEDNN_MAX_CPU_ISA keeps oneDNN off the CPU's avx512_bf16"
     if "avx512_bf16" in flags:
-        return ("fp32: no AMX; bf16 through avx512_bf16 alone measured slower than fp32 "
-                "(set ASSISTANT_EMBEDDING_PRECISION=bf16 to try it on this CPU)")
-    return "fp32: no AMX bf16 on this CPU, where bf16 runs emulated and slower"
+        return ("fp32: no AMX; on an Intel CPU bf16 through avx512_bf16 alone measured slower "
+                "than fp32 (set ASSISTANT_EMBEDDING_PRECISION=bf16 to try it on this CPU)")
+    return "fp32: no bf16 units on this CPU, where bf16 runs emulated and slower"
+
+
+#: The smallest numpy pass (texts x longest, in word-pieces) worth a second BLAS thread.
+TWO_THREADS_FROM = 512
+
+
+def blas_threads(tokens: int, cores: int | None = None, load: float | None = None) -> int:
+    """BLAS threads for a numpy pass of ``tokens`` padded word-pieces: two for a large pass
+    (an answer's sentences) when the machine has two cores and the other is idle (1-minute
+    load average below ``cores - 0.5``), else one. On a 2-core AMD EPYC, 24 sentences took
+    0.73 s on two threads against 1.1 s on one when idle, but 1.4 s against 1.1 s with the
+    other core busy (docs/benchmarks.md), so a busy machine keeps one."""
+    cores = (os.cpu_count() or 1) if cores is None else cores
+    if tokens < TWO_THREADS_FROM or cores < 2:
+        return 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:
+            return 1
+    return 2 if load < cores - 0.5 else 1
 
 
 def is_mean_pooled_bert(path: Path | None) -> bool:
@@ -302,9 +374,8 @@ class BertEmbedder(LocalModelEmbedder):
         from vectorstore.bert_numpy import forward
 
         weights = self._load_numpy()
-        # one BLAS thread: these products are small, and a second thread that has to wait for
-        # a busy core makes OpenBLAS many times slower
-        with threadpool_limits(1, user_api="blas"):
+        threads = blas_threads(len(rows) * max(len(r) for r in rows))
+        with threadpool_limits(threads, user_api="blas"):
             return forward(weights, self._config, rows)
 
     def _forward(self, rows: list[list[int]]) -> np.ndarray:

@@ -1,11 +1,11 @@
 """The same BERT forward pass as :mod:`vectorstore.bert`, in numpy, for fp32 without torch.
 
 Why: importing torch costs about 1 s per process on 2 cores, more than a whole ``assistant
-search`` should take. Where the embedder runs in fp32 (every CPU without AMX, see
-:func:`vectorstore.bert.resolve_precision`), a process that only embeds questions and a few
-sentences uses this pass instead: the weights are memory-mapped from ``model.safetensors`` (only
-the pages a forward pass touches are read) and the arithmetic is numpy's BLAS. Its vectors equal
-the torch fp32 ones within float32 rounding (tests/vectorstore/test_bert_numpy.py).
+search`` should take. Questions and an answer's few sentences run in fp32 on every CPU (see
+:mod:`vectorstore.bert`), and a process that only embeds those uses this pass instead: the
+weights are memory-mapped from ``model.safetensors`` (only the pages a forward pass touches are
+read) and the arithmetic is numpy's BLAS. Its vectors equal the torch fp32 ones within float32
+rounding (tests/vectorstore/test_bert_numpy.py).
 
 GELU needs ``erf``, which numpy lacks; :func:`_gelu` uses the Abramowitz-Stegun 7.1.26 polynomial
 (absolute error below 1.5e-7, the size of float32 rounding).

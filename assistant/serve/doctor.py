@@ -9,7 +9,8 @@ Checks:
 - **lexical**: the FTS5 cache passes SQLite's integrity check and holds each document's chunks.
 - **sources**: the report file of every document can be found (needed to rebuild Chroma).
 - **embedder** (always ok, for the record): the model, its backend and the precision this CPU
-  gets, with the reason (bf16 on AMX, else fp32; ``ASSISTANT_EMBEDDING_PRECISION`` overrides).
+  gets, with the reason (bf16 on AMX and on AMD CPUs with avx512_bf16, else fp32;
+  ``ASSISTANT_EMBEDDING_PRECISION`` overrides).
 
 Repairs, least drastic first:
 - orphan chunks are deleted, the FTS5 cache is rebuilt from Chroma;

@@ -7,7 +7,7 @@ import pytest
 from helpers import REPORTS
 
 from vectorstore import EmbeddingModelError, SentenceTransformerEmbedder, make_embedder
-from vectorstore.bert import BertEmbedder, cpu_has_amx_bf16, resolve_precision
+from vectorstore.bert import BertEmbedder, resolve_precision
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_bf16_stays_within_cosine_1e_4(texts, reference):
 def test_the_factory_picks_the_native_backend_for_the_packaged_model():
     embedder = make_embedder()
     assert isinstance(embedder, BertEmbedder)
-    assert embedder.precision == ("bf16" if cpu_has_amx_bf16() else "fp32")
+    assert embedder.precision == resolve_precision("auto")
     assert isinstance(make_embedder(backend="sentence-transformers"), SentenceTransformerEmbedder)
     assert not embedder.loaded  # nothing is read until the first text is embedded
 

@@ -11,7 +11,13 @@ import pytest
 import yaml
 from helpers import REPORTS, ROOT
 
-from vectorstore.bert import BertEmbedder, onednn_allows_amx, precision_reason, resolve_precision
+from vectorstore.bert import (
+    BertEmbedder,
+    blas_threads,
+    onednn_allows_amx,
+    precision_reason,
+    resolve_precision,
+)
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +114,37 @@ def test_auto_precision_follows_the_onednn_isa_cap():
     capped = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}
     assert not onednn_allows_amx(capped)
     assert onednn_allows_amx({}) and onednn_allows_amx({"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"})
-    assert resolve_precision("auto", capped) == "fp32"
-    assert precision_reason("auto", capped).startswith("fp32: ")
     assert precision_reason("bf16", capped) == "bf16: set by ASSISTANT_EMBEDDING_PRECISION=bf16"
+
+
+SAPPHIRE_RAPIDS = ("GenuineIntel", ["avx512f", "avx512_bf16", "amx_bf16", "amx_tile"])
+ZEN4 = ("AuthenticAMD", ["avx512f", "avx512_bf16", "avx512_vnni"])
+COOPER_LAKE = ("GenuineIntel", ["avx512f", "avx512_bf16"])
+ZEN3 = ("AuthenticAMD", ["avx2", "fma"])
+
+
+@pytest.mark.parametrize(("cpu", "env", "expected", "reason"), [
+    (SAPPHIRE_RAPIDS, {}, "bf16", "AMX bf16 tiles"),
+    (SAPPHIRE_RAPIDS, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}, "fp32", "off the CPU's AMX"),
+    (ZEN4, {}, "bf16", "AMD CPU with avx512_bf16"),
+    (ZEN4, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}, "bf16", "AMD CPU with avx512_bf16"),
+    (ZEN4, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, "fp32", "off the CPU's avx512_bf16"),
+    (COOPER_LAKE, {}, "fp32", "on an Intel CPU bf16 through avx512_bf16 alone"),
+    (ZEN3, {}, "fp32", "no bf16 units"),
+])
+def test_auto_precision_is_bf16_where_it_measured_faster(cpu, env, expected, reason):
+    assert resolve_precision("auto", env, cpu) == expected
+    line = precision_reason("auto", env, cpu)
+    assert line.startswith(f"{expected}: ") and reason in line, line
+    assert resolve_precision("fp32", env, cpu) == "fp32"
+
+
+@pytest.mark.parametrize(("tokens", "cores", "load", "threads"), [
+    (24 * 46, 2, 0.9, 2),  # an answer's sentences, the other core idle
+    (24 * 46, 2, 1.7, 1),  # the other core busy: a waiting OpenBLAS thread costs more
+    (24 * 46, 1, 0.0, 1),
+    (40, 2, 0.0, 1),  # a question: too small to share
+    (24 * 46, 16, 9.0, 2),
+])
+def test_a_second_blas_thread_only_for_a_large_pass_on_an_idle_core(tokens, cores, load, threads):
+    assert blas_threads(tokens, cores, load) == threads

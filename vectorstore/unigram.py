@@ -16,9 +16,10 @@ encoded per question, so the search over pieces is done here in Python instead, 
   ``max_tokens``.
 
 The pieces and scores are read from a sidecar file written next to ``tokenizer.json`` the first
-time (``tokenizer.unigram.json``: the pieces and scores, and the size and modification time of
-the ``tokenizer.json`` they came from, so an edited tokenizer is never read stale; for a
-tokenizer of another kind it only says so, and ``tokenizers`` is used).
+time (``tokenizer.unigram.v2.json``: the pieces and scores, packed so that reading them takes
+milliseconds, and the size and modification time of the ``tokenizer.json`` they came from, so an
+edited tokenizer is never read stale; for a tokenizer of another kind it only says so, and
+``tokenizers`` is used).
 Where the folder cannot be written, :func:`load` returns None and the caller uses
 ``tokenizers`` as before. ``tests/vectorstore/test_unigram.py`` checks that the ids equal
 ``tokenizers``' on every sentence of the default corpus.
@@ -26,15 +27,22 @@ Where the folder cannot be written, :func:`load` returns None and the caller use
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 #: What an unknown character costs below the lowest piece score (``tokenizers``' K_UNK_PENALTY).
 UNKNOWN_PENALTY = 10.0
-SIDECAR = "tokenizer.unigram.json"
+SIDECAR = "tokenizer.unigram.v2.json"
+#: The sidecar's layout: 2 packs the pieces and scores. Layout 1 was ``tokenizer.unigram.json``
+#: (an older checkout still reads that name, so the new layout has a name of its own).
+FORMAT = 2
+LEGACY_SIDECAR = "tokenizer.unigram.json"
+_SEPARATOR = "\x00"
 
 
 @dataclass(frozen=True)
@@ -59,11 +67,11 @@ class UnigramEncoder:
         max_tokens: int,
     ):
         self._frame = frame  # tokenizers.Tokenizer without vocabulary: normaliser, pre-tokeniser
-        self._ids = {piece: i for i, piece in enumerate(pieces)}
+        self._ids = dict(zip(pieces, range(len(pieces)), strict=True))  # a later duplicate wins
         self._scores = scores
         self._unk_id = unk_id
         self._unk_score = min(scores) - UNKNOWN_PENALTY
-        self._longest = max(len(p) for p in pieces)
+        self._longest = max(map(len, pieces))
         self._head, self._tail = head, tail
         self._max_tokens = max_tokens
         self._cache: dict[str, list[int]] = {}
@@ -139,13 +147,13 @@ def load(path: Path, max_tokens: int) -> UnigramEncoder | None:
     if data is None:
         config = json.loads(source.read_text(encoding="utf-8"))
         model = config.get("model") or {}
-        data = {"source": stamp, "handled": False}  # a WordPiece tokenizer loads fast anyway
+        data = {"source": stamp, "format": FORMAT, "handled": False}  # WordPiece loads fast
         if _handled(config):
             data.update(
                 handled=True,
                 unk_id=model["unk_id"],
-                pieces=[p for p, _ in model["vocab"]],
-                scores=[s for _, s in model["vocab"]],
+                pieces=_pack_pieces([p for p, _ in model["vocab"]]),
+                scores=_pack_scores([s for _, s in model["vocab"]]),
                 frame={**config, "model": {**model, "vocab": [model["vocab"][model["unk_id"]]],
                                            "unk_id": 0}},
             )
@@ -153,6 +161,7 @@ def load(path: Path, max_tokens: int) -> UnigramEncoder | None:
         try:
             temporary.write_text(json.dumps(data), encoding="utf-8")
             os.replace(temporary, sidecar)
+            (path / LEGACY_SIDECAR).unlink(missing_ok=True)
         except OSError:
             temporary.unlink(missing_ok=True)
             return None
@@ -172,8 +181,29 @@ def load(path: Path, max_tokens: int) -> UnigramEncoder | None:
         else:
             (tail if seen_sequence else head).extend(ids[item["SpecialToken"]["id"]])
     return UnigramEncoder(
-        frame, data["pieces"], data["scores"], int(data["unk_id"]), head, tail, max_tokens
+        frame, _unpack_pieces(data["pieces"]), _unpack_scores(data["scores"]),
+        int(data["unk_id"]), head, tail, max_tokens,
     )
+
+
+# The sidecar holds the pieces as one string and the scores as the bytes of float64s: JSON
+# decodes those in milliseconds, where 250,002 strings and floats took it 0.13 s.
+def _pack_pieces(pieces: list[str]) -> str | list[str]:
+    return pieces if any(_SEPARATOR in p for p in pieces) else _SEPARATOR.join(pieces)
+
+
+def _unpack_pieces(packed: str | list[str]) -> list[str]:
+    return packed.split(_SEPARATOR) if isinstance(packed, str) else packed
+
+
+def _pack_scores(scores: list[float]) -> str:
+    return base64.b64encode(array("d", scores).tobytes()).decode("ascii")
+
+
+def _unpack_scores(packed: str) -> list[float]:
+    values = array("d")
+    values.frombytes(base64.b64decode(packed))
+    return values.tolist()
 
 
 def _handled(config: dict[str, Any]) -> bool:
@@ -197,6 +227,6 @@ def _read_sidecar(sidecar: Path, stamp: dict[str, int]) -> dict[str, Any] | None
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("source") != stamp:
+    if not isinstance(data, dict) or data.get("source") != stamp or data.get("format") != FORMAT:
         return None
     return data

@@ -61,13 +61,19 @@ def test_ids_equal_those_of_tokenizers_on_the_default_corpus(folder):
     assert not differ, differ[:5]
 
 
-def test_a_changed_tokenizer_is_read_again_and_other_kinds_are_left_to_tokenizers(
-    folder, tmp_path
-):
+def _copied(folder, tmp_path):
+    """A folder holding a copy of e5's tokenizer.json, and that tokenizer's config."""
     copy = tmp_path / "e5"
     copy.mkdir()
     config = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
     (copy / "tokenizer.json").write_text(json.dumps(config), encoding="utf-8")
+    return copy, config
+
+
+def test_a_changed_tokenizer_is_read_again_and_other_kinds_are_left_to_tokenizers(
+    folder, tmp_path
+):
+    copy, config = _copied(folder, tmp_path)
     first = unigram.load(copy, 16)
     assert first is not None and (copy / unigram.SIDECAR).is_file()
     # a piece's score changed: the sidecar is stale and is written again
@@ -94,3 +100,31 @@ def test_a_sidecar_that_cannot_be_written_leaves_the_work_to_tokenizers(folder, 
     (copy / unigram.SIDECAR).mkdir()  # in the way: neither read nor replaced
     assert unigram.load(copy, 512) is None
     assert sorted(p.name for p in copy.iterdir()) == sorted([unigram.SIDECAR, "tokenizer.json"])
+
+
+def test_a_sidecar_in_the_wrong_layout_is_written_again_and_odd_pieces_stay_a_list(
+    folder, tmp_path
+):
+    copy, config = _copied(folder, tmp_path)
+    stat = (copy / "tokenizer.json").stat()
+    # the first layout under the new name: pieces and scores as JSON lists, no "format"; its
+    # scores made wrong, so that reading it would show in the ids; the old name is removed
+    (copy / unigram.LEGACY_SIDECAR).write_text("{}", encoding="utf-8")
+    vocab = config["model"]["vocab"]
+    (copy / unigram.SIDECAR).write_text(json.dumps({
+        "source": {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}, "handled": True,
+        "unk_id": config["model"]["unk_id"], "pieces": [p for p, _ in vocab],
+        "scores": [0.0 for _ in vocab], "frame": {},
+    }), encoding="utf-8")
+    text = "passage: Budget: US$ 2,580,649 for the Labour Migration Branch"
+    loaded = unigram.load(copy, 64)
+    assert loaded is not None
+    assert loaded.encode(text).ids == _reference(copy, 64).encode(text).ids
+    data = json.loads((copy / unigram.SIDECAR).read_text(encoding="utf-8"))
+    assert data["format"] == unigram.FORMAT and isinstance(data["pieces"], str)
+    assert not (copy / unigram.LEGACY_SIDECAR).exists()
+    # a piece holding the separator: the pieces are kept as a list, and read back the same
+    pieces = ["a", "b\x00c", "d"]
+    assert unigram._unpack_pieces(unigram._pack_pieces(pieces)) == pieces
+    assert isinstance(unigram._pack_pieces(pieces), list)
+    assert unigram._unpack_scores(unigram._pack_scores([-1.5, 0.25, -3e-7])) == [-1.5, 0.25, -3e-7]

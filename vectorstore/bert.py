@@ -150,6 +150,10 @@ def precision_reason(
     return "fp32: no bf16 units on this CPU, where bf16 runs emulated and slower"
 
 
+#: Padding (word-pieces, summed over a batch) that an answer's sentence may add to its batch
+#: before it starts one of its own (:meth:`BertEmbedder._batches`).
+TIGHT_PADDING = 32
+
 #: The smallest numpy pass (texts x longest, in word-pieces) worth a second BLAS thread.
 TWO_THREADS_FROM = 512
 
@@ -213,6 +217,9 @@ class BertEmbedder(LocalModelEmbedder):
         self.prompts: dict[str, str] = {}
         self._numpy_weights: dict[str, Any] = {}
         self._load_lock = threading.Lock()
+        self._prefetching: threading.Thread | None = None
+        #: what a :meth:`prefetch` raised (the first embedding raises it again), for tests
+        self.prefetch_error: Exception | None = None
 
     def _prepare(self) -> None:
         """Check the folder and the weights' sha256, read the config and the tokenizer (once)."""
@@ -324,7 +331,8 @@ class BertEmbedder(LocalModelEmbedder):
         where its fp32 weights are loaded, else on numpy in passes of at most
         :data:`NUMPY_MAX_TOKENS` padded tokens (long sentences never load torch mid-request)."""
         self._prepare()
-        return self._embed(self._as_documents(texts), numpy_only=not self._fp32_torch())
+        return self._embed(self._as_documents(texts), numpy_only=not self._fp32_torch(),
+                           tight=True)
 
     def _as_documents(self, texts: Sequence[str]) -> Sequence[str]:
         """``texts`` after the model's document prompt, if it has one ("passage: ")."""
@@ -340,13 +348,35 @@ class BertEmbedder(LocalModelEmbedder):
         if self.precision == "fp32":
             self._load()
 
-    def _embed(self, texts: Sequence[str], numpy_only: bool = False) -> np.ndarray:
+    def prefetch(self) -> None:
+        """Read the tokenizer and, unless torch's fp32 weights are loaded, the numpy weights in
+        a background thread (about 0.2 s for multilingual-e5-small), while the caller
+        retrieves. An error there is kept, not raised: the first embedding reads again and
+        raises it where it is handled."""
+        if self._prefetching is not None or (self._encoder is not None and (
+                self._numpy_weights or self._fp32_torch())):
+            return
+
+        def read() -> None:
+            try:
+                self._prepare()
+                if not self._fp32_torch():
+                    self._load_numpy()
+            except Exception as error:  # noqa: BLE001 - raised again by the first embedding
+                self.prefetch_error = error
+
+        self._prefetching = threading.Thread(target=read, name="prefetch", daemon=True)
+        self._prefetching.start()
+
+    def _embed(
+        self, texts: Sequence[str], numpy_only: bool = False, tight: bool = False
+    ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._encoder.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for batch in self._batches(order, [len(e.ids) for e in encodings], numpy_only):
+        for batch in self._batches(order, [len(e.ids) for e in encodings], numpy_only, tight):
             rows = [encodings[i].ids for i in batch]
             out[batch] = self._forward_numpy(rows) if self.runs_on_numpy(rows) else \
                 self._forward(rows)
@@ -354,14 +384,19 @@ class BertEmbedder(LocalModelEmbedder):
         return out
 
     def _batches(
-        self, order: list[int], lengths: list[int], numpy_only: bool
+        self, order: list[int], lengths: list[int], numpy_only: bool, tight: bool = False
     ) -> Iterator[list[int]]:
         """``order`` (shortest first) cut into batches of at most ``batch_size`` texts; with
-        ``numpy_only``, also of at most :data:`NUMPY_MAX_TOKENS` padded tokens."""
+        ``numpy_only``, also of at most :data:`NUMPY_MAX_TOKENS` padded tokens; with ``tight``
+        (an answer's sentences), also where text i would pad the batch's texts by more than
+        :data:`TIGHT_PADDING` word-pieces in all: a pass costs about as much as that many
+        tokens, and one sentence of 200 word-pieces among a dozen of 30 made half of every
+        answer's product padding. An ingest's batches keep their fixed size."""
         batch: list[int] = []
         for i in order:  # shortest first: text i is the widest of its batch so far
             if batch and (len(batch) == self.batch_size or (
-                    numpy_only and (len(batch) + 1) * lengths[i] > NUMPY_MAX_TOKENS)):
+                    numpy_only and (len(batch) + 1) * lengths[i] > NUMPY_MAX_TOKENS) or (
+                    tight and len(batch) * (lengths[i] - lengths[batch[-1]]) > TIGHT_PADDING)):
                 yield batch
                 batch = []
             batch.append(i)

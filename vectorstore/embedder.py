@@ -75,6 +75,11 @@ class Embedder(ABC):
         """Load what makes a long-running process embed questions fastest (a server calls
         this while it warms up); by default nothing."""
 
+    def prefetch(self) -> None:  # noqa: B027 - most embedders load when first used
+        """Start reading what the next small batch needs, in the background, so that it
+        overlaps other work (a command in its own process calls this for the answer model
+        before retrieving); by default nothing."""
+
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """Embed the few sentences of one question's answer (as documents); an embedder with
         a faster path for small inputs uses it here."""

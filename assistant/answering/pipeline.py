@@ -188,6 +188,8 @@ class AnswerPipeline:
         question = request.question
         timings: dict[str, float] = {}
         clock = time.perf_counter()
+        if self.answer_embedder is not self.embedder:
+            self.answer_embedder.prefetch()  # its tokenizer and weights, while we retrieve
         scope = self._scope(question, request.history)
         standalone = question
         if request.history:

@@ -148,3 +148,17 @@ def test_auto_precision_is_bf16_where_it_measured_faster(cpu, env, expected, rea
 ])
 def test_a_second_blas_thread_only_for_a_large_pass_on_an_idle_core(tokens, cores, load, threads):
     assert blas_threads(tokens, cores, load) == threads
+
+
+def test_an_answers_sentences_are_batched_without_much_padding():
+    embedder = BertEmbedder(precision="fp32")
+    lengths = [10, 12, 15, 30, 31, 60, 200, 14]
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    tight = list(embedder._batches(order, lengths, numpy_only=False, tight=True))
+    assert [[lengths[i] for i in b] for b in tight] == [[10, 12, 14, 15], [30, 31], [60], [200]]
+    # an ingest's batches keep their fixed size, padding and all
+    assert len(list(embedder._batches(order, lengths, numpy_only=False))) == 1
+    texts = ["Budget: US$ 2,580,649", "The project was funded by the UK Department for "
+             "International Development and ran from 2005 to 2008 in seven countries.", "Yes."]
+    np.testing.assert_allclose(embedder.embed_sentences(texts), embedder.embed_batch(texts),
+                               atol=2e-6)

@@ -127,3 +127,29 @@ def test_the_numpy_pass_reads_the_fp16_vocabulary_row_by_row(e5):
     on_torch = BertEmbedder(str(e5.model_path()), precision="fp32")
     on_torch._load()
     np.testing.assert_allclose(vectors, on_torch.embed_batch(texts), atol=2e-6)
+
+
+def test_prefetch_reads_the_tokenizer_and_numpy_weights_in_the_background(e5):
+    from vectorstore.bert import BertEmbedder
+
+    texts = ["Who funded the LMPP project?", "Budget: US$ 2,580,649"]
+    early = BertEmbedder(str(e5.model_path()), precision="fp32")
+    early.prefetch()
+    assert early._prefetching is not None
+    early._prefetching.join(timeout=60)
+    assert early.prefetch_error is None and early.loads == 1 and early._numpy_weights
+    early.prefetch()  # read already: nothing more
+    vectors = early.embed_sentences(texts)
+    assert early.loads == 1
+    plain = BertEmbedder(str(e5.model_path()), precision="fp32")
+    np.testing.assert_array_equal(vectors, plain.embed_sentences(texts))
+
+
+def test_a_prefetch_that_fails_leaves_the_error_to_the_first_embedding(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_MODELS_DIR", str(tmp_path))
+    embedder = make_embedder(E5_MODEL)
+    embedder.prefetch()
+    embedder._prefetching.join(timeout=60)
+    assert isinstance(embedder.prefetch_error, EmbeddingModelError)
+    with pytest.raises(EmbeddingModelError, match="assistant models fetch multilingual-e5-small"):
+        embedder.embed_sentences(["anything"])

@@ -154,16 +154,17 @@ def precision_reason(
 #: before it starts one of its own (:meth:`BertEmbedder._batches`).
 TIGHT_PADDING = 32
 
-#: The smallest numpy pass (texts x longest, in word-pieces) worth a second BLAS thread.
-TWO_THREADS_FROM = 512
+#: The smallest numpy pass (texts x longest, in word-pieces) worth a second BLAS thread (e5 on
+#: a 2-core AMD EPYC: 128 word-pieces 87 -> 68 ms, 256: 160 -> 101 ms, 512: 311 -> 217 ms).
+TWO_THREADS_FROM = 128
 
 
 def blas_threads(tokens: int, cores: int | None = None, load: float | None = None) -> int:
-    """BLAS threads for a numpy pass of ``tokens`` padded word-pieces: two for a large pass
-    (an answer's sentences) when the machine has two cores and the other is idle (1-minute
-    load average below ``cores - 0.5``), else one. On a 2-core AMD EPYC, 24 sentences took
-    0.73 s on two threads against 1.1 s on one when idle, but 1.4 s against 1.1 s with the
-    other core busy (docs/benchmarks.md), so a busy machine keeps one."""
+    """BLAS threads for a numpy pass of ``tokens`` padded word-pieces: two for a pass of an
+    answer's sentences (not a question alone) when the machine has two cores and the other is
+    idle (1-minute load average below ``cores - 0.5``), else one. On a 2-core AMD EPYC, 24
+    sentences took 0.73 s on two threads against 1.1 s on one when idle, but 1.4 s against
+    1.1 s with the other core busy (docs/benchmarks.md), so a busy machine keeps one."""
     cores = (os.cpu_count() or 1) if cores is None else cores
     if tokens < TWO_THREADS_FROM or cores < 2:
         return 1

@@ -110,6 +110,7 @@ def main() -> int:
         settings = Settings.load(index_dir=index, env={}, chunk_tokens=CHUNK_TOKENS)
         with build_assistant(settings) as assistant:
             assistant.embedder.embed_query("warm-up")
+            assistant.embedder.load_fast_path()  # as a server warms up: fp32 torch for questions
             tokens: list[int] = []
             for start in range(0, len(paths), 10):
                 started = time.perf_counter()

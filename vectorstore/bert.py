@@ -21,7 +21,7 @@ fp32, then through torch (about 3x faster on two cores: a server loads them whil
 only asks a question never imports torch (1.2-1.9 s), and a question gets the same vectors in
 every process and on every CPU. An embedder in bf16 (for an ingest's large batches) never
 uses its bf16 weights for small ones: their vectors would differ from fp32 (cosine 0.9999), and
-an answer could too.
+an answer could too; a server keeps an fp32 copy of the weights for them.
 """
 
 from __future__ import annotations
@@ -211,6 +211,7 @@ class BertEmbedder(LocalModelEmbedder):
         super().__init__(model, batch_size=batch_size, verify_weights=verify_weights)
         self.precision = resolve_precision(precision)
         self._weights: dict[str, Any] = {}
+        self._fp32_weights: dict[str, Any] = {}  # bf16 only: see _load_fp32_copy
         self._config: dict[str, Any] = {}
         self._encoder: Any = None  # truncating at max_tokens: tokenizers, or vectorstore.unigram
         # Text put before queries and before documents, for models trained with them
@@ -268,24 +269,36 @@ class BertEmbedder(LocalModelEmbedder):
 
     def _load(self) -> None:
         """The torch weights, in this embedder's precision."""
+        if not self._weights:
+            self._weights = self._read_torch(self.precision)
+
+    def _load_fp32_copy(self) -> None:
+        """In bf16, an fp32 copy of the torch weights for small batches (a server's
+        questions and answer sentences), so that they leave numpy without leaving fp32."""
+        if not self._fp32_weights:
+            self._fp32_weights = self._read_torch("fp32")
+
+    def _read_torch(self, precision: str) -> dict[str, Any]:
         self._prepare()
         with self._load_lock:
-            if self._weights:
-                return
+            held = self._weights if precision == self.precision else self._fp32_weights
+            if held:
+                return held
             import torch
             from safetensors.torch import load_file
 
             path = self.model_path()
             assert path is not None
-            dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
+            dtype = torch.bfloat16 if precision == "bf16" else torch.float32
             raw = load_file(str(path / "model.safetensors"))
-            self._weights = {
+            weights = {
                 name.removeprefix("bert."): tensor.to(dtype)
                 for name, tensor in raw.items()
                 if tensor.is_floating_point()
             }
             self._numpy_weights = {}
             self.loads += 1
+            return weights
 
     def _load_numpy(self) -> dict[str, Any]:
         """The fp32 weights memory-mapped for :mod:`vectorstore.bert_numpy` (no torch)."""
@@ -303,8 +316,9 @@ class BertEmbedder(LocalModelEmbedder):
     def runs_on_numpy(self, rows: Sequence[Sequence[int]]) -> bool:
         """Whether a batch of these token rows runs through numpy (fp32) rather than torch:
         a batch of at most :data:`NUMPY_MAX_TOKENS` padded tokens (questions and answer
-        sentences; an ingest's batches go to torch), unless the torch weights are loaded in
-        fp32 (the two then give the same vectors within float32 rounding)."""
+        sentences; an ingest's batches go to torch), unless fp32 torch weights are loaded (the
+        embedder's own in fp32, a copy in bf16: :meth:`load_fast_path`; the two give the same
+        vectors within float32 rounding)."""
         small = len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
         return small and not self._fp32_torch()
 
@@ -340,14 +354,23 @@ class BertEmbedder(LocalModelEmbedder):
         prompt = self.prompts.get("document", "")
         return [prompt + t for t in texts] if prompt else texts
 
+    def _fp32_torch_weights(self) -> dict[str, Any] | None:
+        """The torch weights small batches may use: fp32 ones, when loaded."""
+        if self.precision == "fp32" and self._weights:
+            return self._weights
+        return self._fp32_weights or None
+
     def _fp32_torch(self) -> bool:
-        return bool(self._weights) and self.precision == "fp32"
+        return self._fp32_torch_weights() is not None
 
     def load_fast_path(self) -> None:
-        """In fp32, load the torch weights, so that small batches run on torch too (a server
-        calls this while it warms up); in bf16 nothing: small batches stay on numpy's fp32."""
+        """Load fp32 torch weights, so that small batches (questions, answer sentences) run
+        on torch, about 2-3x faster than numpy on two cores (a server calls this while it
+        warms up): the embedder's own in fp32, an fp32 copy beside its bf16 ones in bf16."""
         if self.precision == "fp32":
             self._load()
+        else:
+            self._load_fp32_copy()
 
     def prefetch(self) -> None:
         """Read the tokenizer and, unless torch's fp32 weights are loaded, the numpy weights in
@@ -379,8 +402,12 @@ class BertEmbedder(LocalModelEmbedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for batch in self._batches(order, [len(e.ids) for e in encodings], numpy_only, tight):
             rows = [encodings[i].ids for i in batch]
-            out[batch] = self._forward_numpy(rows) if self.runs_on_numpy(rows) else \
-                self._forward(rows)
+            small = len(rows) * max(len(r) for r in rows) <= NUMPY_MAX_TOKENS
+            fp32 = self._fp32_torch_weights() if small or tight else None
+            if self.runs_on_numpy(rows) or ((small or tight) and fp32 is None):
+                out[batch] = self._forward_numpy(rows)
+            else:  # a question's texts in fp32 on torch where loaded, an ingest's in precision
+                out[batch] = self._forward(rows, fp32)
         self.embedded += len(texts)
         return out
 
@@ -414,12 +441,14 @@ class BertEmbedder(LocalModelEmbedder):
         with threadpool_limits(threads, user_api="blas"):
             return forward(weights, self._config, rows)
 
-    def _forward(self, rows: list[list[int]]) -> np.ndarray:
-        self._load()
+    def _forward(self, rows: list[list[int]], given: dict[str, Any] | None = None) -> np.ndarray:
+        """One padded batch through torch: with the ``given`` weights, or the embedder's own."""
+        if given is None:
+            self._load()
         import torch
         import torch.nn.functional as F  # noqa: N812
 
-        w, config = self._weights, self._config
+        w, config = given or self._weights, self._config
         length = max(len(r) for r in rows)
         ids = torch.zeros((len(rows), length), dtype=torch.long)
         mask = torch.zeros((len(rows), length), dtype=torch.bool)

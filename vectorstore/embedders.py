@@ -109,12 +109,8 @@ def describe_embedder(
     if backend != "native":
         return f"{model} · {backend} · fp32"
     line = f"{model} · native · {reason or precision_reason(precision)}"
-    if resolve_precision(precision) == "fp32":
-        line += ("; questions and answer sentences: numpy in a process of its own, torch once "
-                 "a server has warmed up")
-    else:
-        line += "; questions and answer sentences run through numpy (fp32)"
-    return line
+    return line + ("; questions and answer sentences in fp32: numpy in a process of its own, "
+                   "torch once a server has warmed up")
 
 
 def answer_precision(precision: str) -> str:

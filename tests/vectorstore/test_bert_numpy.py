@@ -52,14 +52,15 @@ def test_numpy_vectors_equal_torch_fp32(questions, torch_fp32):
     # a batch too large for numpy goes to torch
     long_rows = [list(range(256))] * 16
     assert not fast.runs_on_numpy(long_rows)
-    # with its fp32 torch weights loaded (a warm server), small batches go to torch, which
-    # agrees with numpy; in bf16 they stay on numpy's fp32 even when torch is loaded
+    # with fp32 torch weights loaded (a warm server), small batches go to torch, which agrees
+    # with numpy; in bf16 they stay on numpy's fp32 when only the bf16 weights are loaded (an
+    # ingest), and go to an fp32 copy once a server warms up
     assert not torch_fp32.runs_on_numpy(rows)
     bf16 = BertEmbedder(precision="bf16")
-    bf16.load_fast_path()
-    assert bf16.runs_on_numpy(rows) and not bf16._weights
     bf16._load()  # as an ingest does
     assert bf16.runs_on_numpy(rows)
+    bf16.load_fast_path()
+    assert not bf16.runs_on_numpy(rows) and bf16._fp32_weights
 
 
 def test_an_answers_sentences_never_go_to_torch_however_long(torch_fp32):
@@ -162,3 +163,22 @@ def test_an_answers_sentences_are_batched_without_much_padding():
              "International Development and ran from 2005 to 2008 in seven countries.", "Yes."]
     np.testing.assert_allclose(embedder.embed_sentences(texts), embedder.embed_batch(texts),
                                atol=2e-6)
+
+
+def test_a_bf16_embedder_warmed_up_embeds_questions_with_an_fp32_copy():
+    texts = ["Who funded the LMPP project?", "Budget: US$ 2,580,649",
+             "The project ran from 2005 to 2008 in seven countries of Asia."]
+    on_numpy = BertEmbedder(precision="bf16")
+    reference = on_numpy.embed_sentences(texts)
+    query = on_numpy.embed_query(texts[0])
+    assert not on_numpy._weights and not on_numpy._fp32_weights  # numpy: torch not loaded
+    served = BertEmbedder(precision="bf16")
+    served.load_fast_path()  # as a server warms up
+    assert served._fp32_weights and not served._weights
+    np.testing.assert_allclose(served.embed_sentences(texts), reference, atol=2e-6)
+    np.testing.assert_allclose(served.embed_query(texts[0]), query, atol=2e-6)
+    assert not served._weights  # the bf16 weights are for an ingest's batches only
+    long = " ".join(["The evaluation covered labour migration programmes in Asia."] * 12)
+    served.embed_documents([long] * 32)  # an ingest's batch, too large for the fp32 path
+    assert served._weights and served.loads == 2
+    np.testing.assert_allclose(served.embed_sentences(texts), reference, atol=2e-6)

@@ -33,7 +33,8 @@ def test_version_names_the_embedder_and_its_precision_with_the_reason():
     assert " · fp32: " in capped and "numpy" in capped
     forced = version(ASSISTANT_EMBEDDING_PRECISION="bf16").splitlines()[1]
     assert " · bf16: set by ASSISTANT_EMBEDDING_PRECISION=bf16; " in forced
-    assert forced.endswith("questions and answer sentences run through numpy (fp32)")
+    assert forced.endswith("questions and answer sentences in fp32: numpy in a process of its own, "
+                           "torch once a server has warmed up")
     # the settings' model decides the backend: a folder that is not a BERT goes elsewhere
     other = version(ASSISTANT_EMBEDDING_MODEL=str(ROOT / "tests")).splitlines()[1]
     assert other.endswith(" · sentence-transformers · fp32")

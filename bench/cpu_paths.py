@@ -33,40 +33,42 @@ from vectorstore.bert import cpu_has_amx_bf16
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "<!-- cpu-paths -->"
 
-#: label -> (environment, embedder options), on a CPU with AMX
-CONFIGS: dict[str, tuple[dict[str, str], dict]] = {
+Config = tuple[dict[str, str], dict]
+
+#: rows measured on every CPU: label -> (environment, embedder options)
+COMMON: dict[str, Config] = {
+    "torch bf16, oneDNN held to AVX-512 without bf16": (
+        {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, {"precision": "bf16"}),
+    "torch fp32, 1 thread": ({}, {"precision": "fp32", "threads": 1}),
+    "torch fp32, batch 128": ({}, {"precision": "fp32", "batch": 128}),
+    "numpy fp32, as a question's sentences in a process of their own (tight passes, BLAS "
+    "threads by load)": ({}, {"precision": "fp32", "numpy": True}),
+    "ONNX Runtime fp32, 2 threads": ({}, {"onnx": "fp32"}),
+    "ONNX Runtime int8 (dynamic, per-channel), 2 threads": ({}, {"onnx": "int8"}),
+}
+
+#: on a CPU with AMX (the first row is the reference of the others)
+CONFIGS: dict[str, Config] = {
     "torch fp32, 2 threads, batch 32 sorted by length (the non-AMX default)": (
         {}, {"precision": "fp32"}),
     "torch bf16 on AMX tiles (the AMX default)": ({}, {"precision": "bf16"}),
     "torch bf16, oneDNN held to avx512_bf16 (no AMX)": (
         {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}, {"precision": "bf16"}),
-    "torch bf16, oneDNN held to AVX-512 without bf16": (
-        {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, {"precision": "bf16"}),
-    "torch fp32, 1 thread": ({}, {"precision": "fp32", "threads": 1}),
     "torch fp32, batch 8": ({}, {"precision": "fp32", "batch": 8}),
-    "torch fp32, batch 128": ({}, {"precision": "fp32", "batch": 128}),
     "torch fp32, batch 32 in corpus order (not sorted by length)": (
         {}, {"precision": "fp32", "unsorted": True}),
-    "numpy fp32, 1 BLAS thread (the question path)": ({}, {"precision": "fp32", "numpy": True}),
-    "ONNX Runtime fp32, 2 threads": ({}, {"onnx": "fp32"}),
-    "ONNX Runtime int8 (dynamic, per-channel), 2 threads": ({}, {"onnx": "int8"}),
+    **COMMON,
 }
 
-#: the same questions on a CPU without AMX, where bf16 runs on avx512_bf16 if the CPU has it
-NO_AMX_CONFIGS: dict[str, tuple[dict[str, str], dict]] = {
+#: on a CPU without AMX, where bf16 runs on avx512_bf16 if the CPU has it
+NO_AMX_CONFIGS: dict[str, Config] = {
     "torch fp32, 2 threads, batch 32 sorted by length": ({}, {"precision": "fp32"}),
     "torch bf16 on avx512_bf16, batch 32 (the default on an AMD CPU with avx512_bf16)": (
         {}, {"precision": "bf16"}),
     "torch bf16, batch 16": ({}, {"precision": "bf16", "batch": 16}),
     "torch bf16, batch 64": ({}, {"precision": "bf16", "batch": 64}),
-    "torch bf16, oneDNN held to AVX-512 without bf16": (
-        {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, {"precision": "bf16"}),
-    "torch fp32, 1 thread": ({}, {"precision": "fp32", "threads": 1}),
     "torch fp32, batch 16": ({}, {"precision": "fp32", "batch": 16}),
-    "torch fp32, batch 128": ({}, {"precision": "fp32", "batch": 128}),
-    "numpy fp32, 1 BLAS thread (the question path)": ({}, {"precision": "fp32", "numpy": True}),
-    "ONNX Runtime fp32, 2 threads": ({}, {"onnx": "fp32"}),
-    "ONNX Runtime int8 (dynamic, per-channel), 2 threads": ({}, {"onnx": "int8"}),
+    **COMMON,
 }
 NO_AMX_MARK = "<!-- cpu-paths-no-amx -->"
 
@@ -86,13 +88,13 @@ else:
 if options.get("threads"):
     import torch
     torch.set_num_threads(options["threads"])
-if options.get("numpy"):
-    embedder.runs_on_numpy = lambda rows: True  # every batch, not only a question's
-elif not options.get("onnx"):
+if not options.get("onnx") and not options.get("numpy"):
     embedder._load()  # torch for every batch, as in an ingest
 if options.get("unsorted"):
     embedder.batching_order = lambda items: list(range(len(items)))
-embed = lambda: embedder.embed_documents(texts)
+# numpy: the path of a question's sentences in a process that has not loaded torch
+embed = (lambda: embedder.embed_sentences(texts)) if options.get("numpy") else \
+    (lambda: embedder.embed_documents(texts))
 embed()  # warm-up: load, export, first-call costs
 rates = []
 for _ in range(repeats):

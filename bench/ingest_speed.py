@@ -145,8 +145,9 @@ def main() -> int:
     ours_s, theirs_s = med(r[0] for r in ours), med(r[0] for r in theirs)
     ratio = ours_s / theirs_s
     mark, title = MARK, "## Ingest: the product against the LangChain tutorial pipeline"
-    if without_amx():
-        mark, title = NO_AMX_MARK, f"## Ingest without AMX ({without_amx()})"
+    no_amx = without_amx()
+    if no_amx:
+        mark, title = NO_AMX_MARK, f"## Ingest without AMX ({no_amx})"
     lines = [
         mark,
         title,

@@ -26,6 +26,7 @@ an answer could too; a server keeps an fp32 copy of the weights for them.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -45,16 +46,22 @@ PRECISIONS = EMBEDDING_PRECISIONS
 NUMPY_MAX_TOKENS = 2048
 
 
-def _cpuinfo_field(name: str) -> str:
-    """The first ``name`` line of /proc/cpuinfo, after its colon (Linux; "" elsewhere)."""
+@functools.cache
+def _cpuinfo() -> dict[str, str]:
+    """The fields of /proc/cpuinfo's first processor, read once (Linux; empty elsewhere)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
     except OSError:
-        return ""
+        return {}
+    fields: dict[str, str] = {}
     for line in text.splitlines():
-        if line.split(":", 1)[0].strip() == name:
-            return line.split(":", 1)[-1].strip()
-    return ""
+        name, _, value = line.partition(":")
+        fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
+def _cpuinfo_field(name: str) -> str:
+    return _cpuinfo().get(name, "")
 
 
 def cpu_flags() -> list[str]:
@@ -270,35 +277,38 @@ class BertEmbedder(LocalModelEmbedder):
     def _load(self) -> None:
         """The torch weights, in this embedder's precision."""
         if not self._weights:
-            self._weights = self._read_torch(self.precision)
+            self._read_torch(own=True)
 
     def _load_fp32_copy(self) -> None:
         """In bf16, an fp32 copy of the torch weights for small batches (a server's
         questions and answer sentences), so that they leave numpy without leaving fp32."""
         if not self._fp32_weights:
-            self._fp32_weights = self._read_torch("fp32")
+            self._read_torch(own=False)
 
-    def _read_torch(self, precision: str) -> dict[str, Any]:
+    def _read_torch(self, own: bool) -> None:
+        """Read the torch weights once: the embedder's own (``own``), or its fp32 copy."""
         self._prepare()
         with self._load_lock:
-            held = self._weights if precision == self.precision else self._fp32_weights
-            if held:
-                return held
+            if self._weights if own else self._fp32_weights:
+                return
             import torch
             from safetensors.torch import load_file
 
             path = self.model_path()
             assert path is not None
-            dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+            dtype = torch.bfloat16 if own and self.precision == "bf16" else torch.float32
             raw = load_file(str(path / "model.safetensors"))
             weights = {
                 name.removeprefix("bert."): tensor.to(dtype)
                 for name, tensor in raw.items()
                 if tensor.is_floating_point()
             }
+            if own:
+                self._weights = weights
+            else:
+                self._fp32_weights = weights
             self._numpy_weights = {}
             self.loads += 1
-            return weights
 
     def _load_numpy(self) -> dict[str, Any]:
         """The fp32 weights memory-mapped for :mod:`vectorstore.bert_numpy` (no torch)."""
@@ -319,8 +329,13 @@ class BertEmbedder(LocalModelEmbedder):
         sentences; an ingest's batches go to torch), unless fp32 torch weights are loaded (the
         embedder's own in fp32, a copy in bf16: :meth:`load_fast_path`; the two give the same
         vectors within float32 rounding)."""
-        small = len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
-        return small and not self._fp32_torch()
+        return self._fp32_path(rows) and not self._fp32_torch()
+
+    @staticmethod
+    def _fp32_path(rows: Sequence[Sequence[int]], tight: bool = False) -> bool:
+        """Whether a batch is a question's (fp32 in every process): an answer's sentences
+        (``tight``), or any batch of at most :data:`NUMPY_MAX_TOKENS` padded tokens."""
+        return tight or len(rows) * max((len(r) for r in rows), default=0) <= NUMPY_MAX_TOKENS
 
     # -- embedding -----------------------------------------------------------------------------
     def batching_order(self, texts: Sequence[str]) -> list[int]:
@@ -402,12 +417,12 @@ class BertEmbedder(LocalModelEmbedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for batch in self._batches(order, [len(e.ids) for e in encodings], numpy_only, tight):
             rows = [encodings[i].ids for i in batch]
-            small = len(rows) * max(len(r) for r in rows) <= NUMPY_MAX_TOKENS
-            fp32 = self._fp32_torch_weights() if small or tight else None
-            if self.runs_on_numpy(rows) or ((small or tight) and fp32 is None):
-                out[batch] = self._forward_numpy(rows)
-            else:  # a question's texts in fp32 on torch where loaded, an ingest's in precision
-                out[batch] = self._forward(rows, fp32)
+            if self._fp32_path(rows, tight):  # fp32: on torch where loaded, else numpy
+                fp32 = self._fp32_torch_weights()
+                out[batch] = self._forward_numpy(rows) if fp32 is None else \
+                    self._forward(rows, fp32)
+            else:  # an ingest's batch, in the embedder's precision
+                out[batch] = self._forward(rows)
         self.embedded += len(texts)
         return out
 

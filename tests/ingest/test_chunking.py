@@ -86,6 +86,39 @@ def test_long_paragraph_is_cut_at_sentences_with_overlap(tmp_path, count_tokens)
     assert doc.chunks[1].text.startswith(first_last.rstrip("."))
 
 
+def test_summed_sizes_give_the_chunks_a_recount_of_each_group_gives(prepared, count_tokens):
+    """A group's size is the sum of its units' counts; counting each candidate group's text
+    instead (what chunking did before) gives the same chunks with the real tokenizer."""
+    from ingest import chunking
+
+    def recount(units, budget, overlap, size=None, text=""):
+        return chunking._pack(units, budget, overlap, lambda group: count_tokens(
+            text[group[0].start : group[-1].end]))
+
+    for name in ("2009-lmpp-project-final-evaluation.md", PDF_2008.name):
+        doc = prepared[name]
+        text, offsets = chunking.document_text(doc.sections)
+        for section, section_offsets in zip(doc.sections, offsets, strict=True):
+            units = chunking._units(section.paragraphs, section_offsets, text, count_tokens, 180)
+            assert chunking._pack(units, 180, 40) == recount(units, 180, 40, text=text)
+
+
+def test_a_tokenizer_that_merges_across_spaces_never_overflows_the_window(tmp_path):
+    """With a counter whose count of a text exceeds the sum of its parts' (here: words plus
+    one per space), a chunk near the window is counted again and its section re-packed."""
+    def merging(text: str) -> int:
+        return len(text.split()) + text.count(" ")
+
+    sentences = [f"Sentence {i} on labour migration governance in region {i}." for i in range(80)]
+    path = tmp_path / "long.md"
+    path.write_text("# Findings\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
+    options = ChunkingOptions(target=500, window=114, overlap=20)
+    doc = prepare_file(Path(path), merging, options=options)
+    assert len(doc.chunks) > 3
+    for chunk in doc.chunks:  # + 1: the line between the section path and the passage
+        assert merging(chunk.embedding_text()) + 1 + options.special_tokens <= options.window
+
+
 def test_chunking_options_are_validated():
     with pytest.raises(ValueError, match="overlap must be"):
         ChunkingOptions(target=50, overlap=60)

@@ -116,6 +116,22 @@ def test_errors_are_one_line_and_set_the_exit_status(cli_index, tmp_path):
     assert "Traceback" not in failed.stderr
 
 
+def test_an_ingest_that_loaded_torch_exits_with_its_status_and_whole_output(tmp_path):
+    """The command's exit skips torch's teardown (`console`): its status, its last line of
+    output and its writes must all survive that."""
+    folder, index = tmp_path / "reports", tmp_path / "index"
+    folder.mkdir()
+    shutil.copy(REPORTS / SMALL[1], folder / SMALL[1])
+    (folder / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
+    result = run("ingest", str(folder), "--json", index=index, check=False)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)  # the whole JSON document was flushed
+    assert (report["added"], report["failed"]) == (1, 1) and report["chunks_written"] > 0
+    found = json.loads(run("search", "fair recruitment", "--json", "--k", "2",
+                           index=index).stdout)
+    assert [p["source"] for p in found["passages"]] == [SMALL[1]] * 2
+
+
 def test_bad_setting_is_reported(tmp_path):
     env = {**os.environ, "ASSISTANT_CHUNK_TOKENS": "lots", "ASSISTANT_INDEX_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "assistant.serve.cli", "docs"],

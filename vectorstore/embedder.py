@@ -71,6 +71,12 @@ class Embedder(ABC):
         """Embed one query."""
         return self.embed_batch([text])[0]
 
+    def embed_query_beside(self, text: str) -> np.ndarray:
+        """Embed one query on one core, while other work (a large index's FTS5 search) holds
+        the other: an embedder whose fast path spreads over every core uses a one-thread path
+        here; by default :meth:`embed_query`."""
+        return self.embed_query(text)
+
     def load_fast_path(self) -> None:  # noqa: B027 - most embedders have one path
         """Load what makes a long-running process embed questions fastest (a server calls
         this while it warms up); by default nothing."""

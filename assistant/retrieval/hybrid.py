@@ -26,6 +26,13 @@ MODES = RETRIEVAL_MODES
 FACT_LINES = 3
 #: Reports whose fact sheets, and whose chunks, are kept in memory (the last asked for).
 REPORTS_KEPT = 16
+#: From this many chunks in the index, a hybrid search starts FTS5 before embedding the query
+#: and embeds it on one core beside FTS5 (:meth:`HybridRetriever.rankings`). Hybrid p50 / p95,
+#: query embedded first -> FTS5 first, on a 2-core AMD EPYC (interleaved, 378 searches each):
+#: 526 chunks 17.2 / 22.9 -> 23.6 / 29.7 ms (FTS5 takes about a millisecond there, and the
+#: one-core path is slower than torch's two), 21,188 chunks 34.4 / 50.3 -> 26.0 / 35.7 ms,
+#: 106,055 chunks 46.5 / 66.1 -> 32.3 / 45.4 ms. The two cross near 9,000 chunks.
+LEXICAL_FIRST_FROM = 10_000
 
 T = TypeVar("T")
 
@@ -165,21 +172,32 @@ class HybridRetriever:
         # (an interrupted ingest) are dropped afterwards.
         everything = len(allowed) == len(records)
         live = set(allowed)
-        # The query is embedded before FTS5 starts: the model's threads use every core, and
-        # an FTS5 thread running beside them stalls them (at 32k chunks, hybrid p50 91 ms with
-        # the two overlapped, 60 ms with the embedding first: docs/benchmarks.md).
-        vector = None
-        if mode in ("hybrid", "dense"):
-            vector = self.index.embedder.embed_query(query) if query_vector is None \
-                else query_vector
         lexical_job: Future[list[Hit]] | None = None
-        if mode in ("hybrid", "lexical"):
+
+        def start_lexical() -> None:
             # FTS5 runs in a worker thread (sqlite3 releases the GIL) while this thread
-            # searches Chroma.
-            lexical_job = self._lexical_pool().submit(
-                self.index.lexical.search, query, depth,
-                doc_ids=None if everything else allowed,
-            )
+            # embeds the query and searches Chroma.
+            nonlocal lexical_job
+            if mode in ("hybrid", "lexical"):
+                lexical_job = self._lexical_pool().submit(
+                    self.index.lexical.search, query, depth,
+                    doc_ids=None if everything else allowed,
+                )
+
+        # A small index: the query is embedded on the model's fastest path first (torch's
+        # threads use every core, and an FTS5 thread beside them stalls them: at 32k chunks,
+        # hybrid p50 91 ms with the two overlapped, 60 ms with the embedding first), then FTS5
+        # starts. A large one (LEXICAL_FIRST_FROM chunks): FTS5 starts first, since it then
+        # takes the longest, and the query is embedded on one core beside it.
+        vector = query_vector if mode in ("hybrid", "dense") else None
+        if mode in ("hybrid", "dense") and vector is None:
+            if mode == "hybrid" and sum(r.chunks for r in records) >= LEXICAL_FIRST_FROM:
+                start_lexical()
+                vector = self.index.embedder.embed_query_beside(query)
+            else:
+                vector = self.index.embedder.embed_query(query)
+        if lexical_job is None:
+            start_lexical()
         dense: list[Hit] = []
         try:
             if vector is not None:

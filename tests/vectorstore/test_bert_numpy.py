@@ -182,3 +182,6 @@ def test_a_bf16_embedder_warmed_up_embeds_questions_with_an_fp32_copy():
     served.embed_documents([long] * 32)  # an ingest's batch, too large for the fp32 path
     assert served._weights and served.loads == 2
     np.testing.assert_allclose(served.embed_sentences(texts), reference, atol=2e-6)
+    # beside FTS5 (a large index's hybrid search) a question goes to numpy on one thread
+    np.testing.assert_allclose(served.embed_query_beside(texts[0]), query, atol=2e-6)
+    assert served.loads == 3  # the numpy weights, memory-mapped

@@ -53,6 +53,30 @@ def test_hybrid_retrieval_finds_the_expected_passages(corpus):
     assert len(hybrid) >= max(len(dense), len(lexical))
 
 
+def test_a_large_index_order_starts_fts5_first_and_finds_the_same_passages(corpus, monkeypatch):
+    """From LEXICAL_FIRST_FROM chunks, FTS5 starts before the query is embedded, on one core
+    beside it: the passages stay those of the small-index order (the query vectors differ by
+    float32 rounding at most), with and without a filter."""
+    from assistant.retrieval import hybrid
+
+    asks = [(c["question"], None) for c in CHECKS] + [
+        ("training participants", Filters.of(years="2013-2021"))]
+    small = [[p.chunk_id for p in corpus.search(q, k=8, filters=f)] for q, f in asks]
+    beside: list[str] = []
+    embedder = corpus.retriever.index.embedder
+    original = embedder.embed_query_beside
+
+    def recorded(text: str):
+        beside.append(text)
+        return original(text)
+
+    monkeypatch.setattr(hybrid, "LEXICAL_FIRST_FROM", 1)
+    monkeypatch.setattr(embedder, "embed_query_beside", recorded)
+    large = [[p.chunk_id for p in corpus.search(q, k=8, filters=f)] for q, f in asks]
+    assert beside == [q for q, _ in asks]  # every query went the large-index way
+    assert large == small
+
+
 def test_langchain_retriever_returns_the_same_passages(corpus):
     from langchain_core.retrievers import BaseRetriever
 

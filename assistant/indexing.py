@@ -98,6 +98,7 @@ class Index:
         """Catalog records: cached, refreshed after every write of this process and re-read
         every ``catalog_refresh_s`` seconds. When another process (an app replica, the CLI)
         has changed the catalog, the local FTS5 cache is brought in line before returning."""
+        self._open()  # a first opening reads the records (to sync FTS5): not read twice
         stale = time.monotonic() - self._fetched_at > self.settings.catalog_refresh_s
         if self._records is None or stale:
             records = self.catalog.all()

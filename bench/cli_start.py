@@ -48,7 +48,14 @@ def main() -> int:
     args = parser.parse_args()
     data = yaml.safe_load((ROOT / "eval_questions" / "reports.yaml").read_text())
     questions = [q["question"] for q in data["questions"] if q.get("answerable", True)]
-    cli = [sys.executable, "-m", "assistant.serve.cli"]
+    # The `assistant` command a user types (the console script beside this interpreter), with
+    # the project's bytecode compiled first, as Python does on a first run: a sandbox that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every edited module on every run, and
+    # `python -m` compiles the command's own module on every run (it runs as __main__).
+    script = Path(sys.executable).with_name("assistant")
+    cli = [str(script)] if script.is_file() else [sys.executable, "-m", "assistant.serve.cli"]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "assistant", "ingest",
+                    "vectorstore"], cwd=ROOT, check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
         index = str(Path(tmp) / "index")
         # every command runs with the environment the app gets, so that the app's settings

@@ -168,19 +168,48 @@ TWO_THREADS_FROM = 128
 
 def blas_threads(tokens: int, cores: int | None = None, load: float | None = None) -> int:
     """BLAS threads for a numpy pass of ``tokens`` padded word-pieces: two for a pass of an
-    answer's sentences (not a question alone) when the machine has two cores and the other is
-    idle (1-minute load average below ``cores - 0.5``), else one. On a 2-core AMD EPYC, 24
-    sentences took 0.73 s on two threads against 1.1 s on one when idle, but 1.4 s against
-    1.1 s with the other core busy (docs/benchmarks.md), so a busy machine keeps one."""
+    answer's sentences (not a question alone) when the machine has two cores and another is
+    idle (``load``, the threads runnable now, this one included, below ``cores - 0.5``), else
+    one. On a 2-core AMD EPYC, 24 sentences took 0.73 s on two threads against 1.1 s on one
+    when idle, but 1.4 s against 1.1 s with the other core busy (docs/benchmarks.md), so a busy
+    machine keeps one.
+
+    The load is read at the pass (:func:`runnable_now`), not as the 1-minute load average,
+    which counts the commands that ran before this one: a script running ``assistant ask`` one
+    question after another kept it near 1.5, and its passes on one thread."""
     cores = (os.cpu_count() or 1) if cores is None else cores
     if tokens < TWO_THREADS_FROM or cores < 2:
         return 1
     if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except OSError:
+        load = runnable_now()
+        if load is None:
             return 1
     return 2 if load < cores - 0.5 else 1
+
+
+def runnable_now() -> float | None:
+    """Threads runnable on the machine at this instant that belong to other processes, plus
+    one for the caller: the fourth field of ``/proc/loadavg`` less this process's threads in
+    state R (an OpenBLAS thread spins a while after its pass, and would count against the
+    next). The 1-minute load average where ``/proc`` is missing (not Linux); None where
+    neither can be read."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            total = int(handle.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.scandir("/proc/self/task"):
+            try:
+                with open(f"{task.path}/stat", encoding="ascii", errors="replace") as handle:
+                    own += handle.read().rpartition(")")[2].split()[0] == "R"
+            except OSError:  # the thread ended meanwhile
+                continue
+        return float(max(total - own, 0) + 1)
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def is_mean_pooled_bert(path: Path | None) -> bool:

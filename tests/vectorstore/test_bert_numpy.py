@@ -151,6 +151,25 @@ def test_a_second_blas_thread_only_for_a_large_pass_on_an_idle_core(tokens, core
     assert blas_threads(tokens, cores, load) == threads
 
 
+def test_the_load_is_the_threads_runnable_now():
+    """Read at the pass: this test's own thread is running, so at least 1; a process spinning
+    beside it makes 2 (the other core is busy)."""
+    import time
+
+    from vectorstore.bert import runnable_now
+
+    load = runnable_now()
+    assert load is not None and load >= 1
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # started and spinning
+        seen = max(runnable_now() or 0 for _ in range(20))
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert seen >= 2
+
+
 def test_an_answers_sentences_are_batched_without_much_padding():
     embedder = BertEmbedder(precision="fp32")
     lengths = [10, 12, 15, 30, 31, 60, 200, 14]

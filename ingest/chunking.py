@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.records import (
@@ -102,13 +102,13 @@ def chunk_document(
         limit = options.window - options.special_tokens - header_tokens
         budget = max(min(options.target, limit), 32)  # a pathological heading leaves room
         units = _units(section.paragraphs, section_offsets, text, count_tokens, budget)
-        spans = _pack(units, budget, options.overlap)
+        groups = _pack(units, budget, options.overlap)
         if any(sum(u.tokens for u in group) > limit - EXACT_NEAR_WINDOW
                and count_tokens(text[group[0].start : group[-1].end]) > limit
-               for group in _groups(units, spans)):
-            spans = _pack(units, budget, options.overlap, lambda group: count_tokens(
+               for group in groups):
+            groups = _pack(units, budget, options.overlap, lambda group: count_tokens(
                 text[group[0].start : group[-1].end]))
-        for start, end in spans:
+        for start, end in ((group[0].start, group[-1].end) for group in groups):
             pages = _pages(section.paragraphs, section_offsets, start, end)
             body = text[start:end]
             position = len(chunks)
@@ -185,9 +185,10 @@ def _cut_words(
 def _pack(
     units: list[_Unit], budget: int, overlap: int,
     size: Callable[[list[_Unit]], int] | None = None,
-) -> list[tuple[int, int]]:
-    """Group units into chunks: whole paragraphs when they fit, else sentences, with a short
-    overlap (the previous sentence) when a paragraph is cut in the middle.
+) -> list[list[_Unit]]:
+    """Group units into chunks (lists of consecutive units): whole paragraphs when they fit,
+    else sentences, with a short overlap (the previous sentence) when a paragraph is cut in the
+    middle.
 
     A group's size is the sum of its units' sizes: the tokenizers used here (WordPiece,
     SentencePiece) split on whitespace first, and units meet at whitespace, so the sum is the
@@ -196,7 +197,7 @@ def _pack(
     the ingest's costliest step before embedding). :func:`chunk_document` counts a chunk again
     where the sum comes near the model's window and, if a tokenizer that merges across spaces
     made it overflow, packs the section again with ``size`` counting each group's text."""
-    spans: list[tuple[int, int]] = []
+    groups: list[list[_Unit]] = []
     current: list[_Unit] = []
     size = size or (lambda group: sum(u.tokens for u in group))
 
@@ -208,7 +209,7 @@ def _pack(
             current = candidate
             i += 1
             continue
-        spans.append((current[0].start, current[-1].end))
+        groups.append(current)
         last = current[-1]
         current = []
         # Cut inside a paragraph: carry its last sentence over so the next chunk has context.
@@ -216,14 +217,8 @@ def _pack(
             if size([last, unit]) <= budget:
                 current = [last]
     if current:
-        spans.append((current[0].start, current[-1].end))
-    return spans
-
-
-def _groups(units: list[_Unit], spans: list[tuple[int, int]]) -> Iterator[list[_Unit]]:
-    """The units of each span."""
-    for start, end in spans:
-        yield [u for u in units if start <= u.start and u.end <= end]
+        groups.append(current)
+    return groups
 
 
 def _pages(

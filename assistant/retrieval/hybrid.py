@@ -172,32 +172,35 @@ class HybridRetriever:
         # (an interrupted ingest) are dropped afterwards.
         everything = len(allowed) == len(records)
         live = set(allowed)
-        lexical_job: Future[list[Hit]] | None = None
 
-        def start_lexical() -> None:
+        def start_lexical() -> Future[list[Hit]] | None:
             # FTS5 runs in a worker thread (sqlite3 releases the GIL) while this thread
             # embeds the query and searches Chroma.
-            nonlocal lexical_job
-            if mode in ("hybrid", "lexical"):
-                lexical_job = self._lexical_pool().submit(
-                    self.index.lexical.search, query, depth,
-                    doc_ids=None if everything else allowed,
-                )
+            if mode not in ("hybrid", "lexical"):
+                return None
+            return self._lexical_pool().submit(
+                self.index.lexical.search, query, depth,
+                doc_ids=None if everything else allowed,
+            )
 
         # A small index: the query is embedded on the model's fastest path first (torch's
         # threads use every core, and an FTS5 thread beside them stalls them: at 32k chunks,
         # hybrid p50 91 ms with the two overlapped, 60 ms with the embedding first), then FTS5
         # starts. A large one (LEXICAL_FIRST_FROM chunks): FTS5 starts first, since it then
         # takes the longest, and the query is embedded on one core beside it.
-        vector = query_vector if mode in ("hybrid", "dense") else None
-        if mode in ("hybrid", "dense") and vector is None:
-            if mode == "hybrid" and sum(r.chunks for r in records) >= LEXICAL_FIRST_FROM:
-                start_lexical()
+        lexical_first = mode == "hybrid" and query_vector is None and \
+            sum(r.chunks for r in records) >= LEXICAL_FIRST_FROM
+        lexical_job = start_lexical() if lexical_first else None
+        vector = None
+        if mode in ("hybrid", "dense"):
+            if query_vector is not None:
+                vector = query_vector
+            elif lexical_first:
                 vector = self.index.embedder.embed_query_beside(query)
             else:
                 vector = self.index.embedder.embed_query(query)
-        if lexical_job is None:
-            start_lexical()
+        if not lexical_first:
+            lexical_job = start_lexical()
         dense: list[Hit] = []
         try:
             if vector is not None:

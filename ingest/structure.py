@@ -63,6 +63,8 @@ def parse_sections(doc: LoadedDocument) -> tuple[Section, ...]:
     """Split a loaded document into sections of cleaned paragraphs."""
     markdown = doc.format in ("md", "docx")  # the Word loader writes markdown
     lines = _clean_lines(doc, markdown)
+    if doc.format == "pdf":
+        lines = _move_interrupting_footnotes(lines)
     full_text = "\n".join(line.text for line in lines)
     dehyphen = Dehyphenator(full_text)
     filled = [len(line.text) for line in lines if len(line.text) > 20]
@@ -163,6 +165,106 @@ def _clean_lines(doc: LoadedDocument, markdown: bool) -> list[_Line]:
                     text = normalize_spaces(strip_markup(heading.group(2), markdown))
             lines.append(_Line(text, raw, page.number))
     return lines
+
+
+_FOOTNOTE = re.compile(r"^(\d{1,3})\s+[A-Z\"“‘']")
+_WEB_ADDRESS = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+_FOOTNOTE_LOOKAHEAD = 40  # lines: a page's footnotes and a page number or running header
+
+
+def _move_interrupting_footnotes(lines: list[_Line]) -> list[_Line]:
+    """Put footnotes that cut a sentence after the sentence instead.
+
+    Text taken from a paginated report carries each page's footnotes where the page ends, so a
+    sentence that runs over a page break is cut by them: "... compared to 2006, and an" /
+    "2 Tripartite Meeting of Experts: ..." / "3 ILO, 2006, ..." / "increase of over 200
+    percent ...". Such a block is recognised only where it interrupts a sentence: the line
+    before it stops mid-sentence, it opens with a numbered note and its notes count up, and
+    the text after it carries on in lower case. The notes are moved, as paragraphs of their
+    own, to after the line that ends the interrupted sentence; nothing is dropped.
+    """
+    out = list(lines)
+    index = 0
+    while index < len(out):
+        line = out[index]
+        if (
+            line.blank
+            or _TERMINAL.search(line.text)
+            or _line_kind(line) != "text"
+            or _WEB_ADDRESS.match(line.text)
+            or _in_note(out, index)
+        ):
+            index += 1
+            continue
+        span = _footnote_span(out, index + 1)
+        if span is None:
+            index += 1
+            continue
+        start, resume = span
+        end = resume
+        while end < len(out) and not out[end].blank and not _TERMINAL.search(out[end].text):
+            end += 1
+        end = min(end + 1, len(out))  # past the line that ends the sentence
+        moved: list[_Line] = []
+        for note in out[start:resume]:
+            if note.blank:
+                continue
+            if _FOOTNOTE.match(note.text):  # each note a paragraph of its own
+                moved.append(_Line("", "", note.page))
+            moved.append(note)
+        moved.append(_Line("", "", moved[-1].page))
+        out[index + 1 : end] = [*out[resume:end], *moved]
+        index = end
+    return out
+
+
+def _in_note(lines: list[_Line], index: int) -> bool:
+    """Is the line part of a numbered note (its paragraph, up to this line, opens a note)?"""
+    i = index
+    while i >= 0 and index - i < 15 and not lines[i].blank:
+        if _FOOTNOTE.match(lines[i].text):
+            return True
+        i -= 1
+    return False
+
+
+def _footnote_span(lines: list[_Line], start: int) -> tuple[int, int] | None:
+    """(first note line, first line of the resumed text) when a block of numbered notes starts
+    at or after blank lines from ``start`` and the text resumes in lower case after it."""
+    i = start
+    limit = min(len(lines), start + _FOOTNOTE_LOOKAHEAD)
+    while i < limit and lines[i].blank:
+        i += 1
+    first = _FOOTNOTE.match(lines[i].text) if i < limit else None
+    if first is None:
+        return None
+    number, note_start = int(first.group(1)), i
+    # Does the note go on over the next line? ("... available at:" / "http://...")
+    open_note = not _TERMINAL.search(lines[i].text) or lines[i].text.endswith(":")
+    i += 1
+    while i < limit:
+        line = lines[i]
+        if line.blank:
+            open_note = False
+            i += 1
+            continue
+        note = _FOOTNOTE.match(line.text)
+        if _WEB_ADDRESS.match(line.text):
+            pass  # a note's address on a line of its own ("2008.;" / "http://...")
+        elif note is not None and number < int(note.group(1)) <= number + 3:
+            number = int(note.group(1))
+        elif not open_note:
+            # After a finished note: the cut sentence resumes in lower case, or this was no
+            # sentence cut by notes.
+            resumes = (
+                line.text[:1].islower()
+                and _line_kind(line) == "text"
+                and not _WEB_ADDRESS.match(line.text)
+            )
+            return (note_start, i) if resumes else None
+        open_note = not _TERMINAL.search(line.text) or line.text.endswith(":")
+        i += 1
+    return None
 
 
 def _next_filled(lines: list[_Line], index: int) -> _Line | None:

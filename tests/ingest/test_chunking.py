@@ -52,7 +52,8 @@ def test_catalog_metadata_is_used(prepared):
 def test_pdf_chunks_have_page_ranges_and_text_chunks_have_none(prepared):
     pdf = prepared[PDF_2008.name]
     assert all(1 <= c.page_start <= c.page_end <= 72 for c in pdf.chunks)
-    assert {c.page_start for c in pdf.chunks} >= {10, 20, 42, 60}
+    for page in (10, 20, 42, 60):  # ranges are kept across the whole report
+        assert any(c.page_start <= page <= c.page_end for c in pdf.chunks), page
     txt = prepared["2008-migrant-worker-protection-strategy-evaluation.txt"]
     assert all(c.page_start is None for c in txt.chunks)
 

@@ -127,3 +127,53 @@ def test_a_sentence_cut_by_a_blank_line_runs_on():
     texts = _paragraphs(parse_sections(_doc(text)))
     assert any("migrant workers themselves and remained so" in t for t in texts), texts
     assert any(t.startswith("A new paragraph") for t in texts), texts
+
+
+def _words(texts: list[str]) -> list[str]:
+    return sorted(w for t in texts for w in t.split())
+
+
+def test_footnotes_that_cut_a_sentence_move_after_it():
+    # A page's footnotes sit where the page ends, so a sentence running over the break is
+    # cut by them; blank lines as in a text dump, none as in pypdf's page text.
+    for gap in ("\n\n", "\n"):
+        text = (
+            "Remittance flows reached $251 billion in 2007, an 11 percent growth, and an"
+            f"{gap}2 Tripartite Meeting of Experts: October 31- November 2, 2005."
+            f"{gap}3 ILO, 2006, ILO's Multilateral Framework on labour Migration: non-binding"
+            "\nprinciples and guidelines.\n\nincrease of over 200 percent since 2002. Labour"
+            "\nmigration also contributes to growth.\n\nA new paragraph starts here.\n"
+        )
+        pages = text.split("\n\nincrease")
+        pages[1] = "increase" + pages[1]
+        texts = _paragraphs(parse_sections(_doc(text, "pdf", pages)))
+        assert any(
+            "and an increase of over 200 percent since 2002." in t for t in texts
+        ), texts
+        assert "2 Tripartite Meeting of Experts: October 31- November 2, 2005." in texts
+        assert any(t.startswith("3 ILO, 2006") and t.endswith("guidelines.") for t in texts)
+        assert _words(texts) == _words([text])  # moved, nothing dropped or added
+
+
+def test_numbered_lines_that_cut_no_sentence_stay_where_they_are():
+    kept = [
+        # the text after the numbers does not carry on in lower case
+        "The evaluation drew on\n\n2 Tripartite meetings held in 2005.\n\nThe team met staff.\n",
+        # a wrapped article number, not a note
+        "Convention No. 143 protects, in its Article\n10 (equality of treatment) and more.\n",
+    ]
+    for text in kept:
+        texts = _paragraphs(parse_sections(_doc(text, "pdf", [text])))
+        order = [w for t in texts for w in t.split()]
+        assert order == text.split(), texts
+
+
+def test_real_pdf_sentence_over_a_page_break_is_whole_again():
+    sections = parse_sections(load_document(PDF_2008))
+    texts = _paragraphs(sections)
+    assert any(
+        "compared to 2006, and an increase of over 200 percent" in t for t in texts
+    ), "the remittance sentence is still cut by the page's footnotes"
+    assert "2 Tripartite Meeting of Experts: October 31- November 2, 2005." in texts
+    before = [w for p in load_document(PDF_2008).pages for w in p.text.split()]
+    assert len(_words(texts)) <= len(before)  # no text invented by the move

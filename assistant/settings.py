@@ -72,6 +72,7 @@ _ENV_FIELDS = {
     "ANSWER_MODE": "answer_mode",
     "ANSWER_SENTENCES": "answer_sentences",
     "ANSWER_PASSAGES": "answer_passages",
+    "KEEP_SENTENCE_VECTORS": "keep_sentence_vectors",
     "REFUSAL_THRESHOLD": "refusal_threshold",
     "LLM": "llm",
     "LLM_BASE_URL": "llm_base_url",
@@ -165,6 +166,11 @@ class Settings(BaseModel):
         8, ge=1, le=K_MAX, description="passages retrieved for an answer (the answer cites some)"
     )
     answer_sentences: int = Field(5, ge=1, le=10, description="most sentences in an answer")
+    keep_sentence_vectors: bool = Field(
+        True, description="keep the vectors of scored answer sentences in the index folder "
+        "(sentence_vectors.sqlite3), so that later processes read them instead of embedding "
+        "the same sentences again",
+    )
     refusal_threshold: float = Field(
         REFUSAL_THRESHOLD, ge=0.0, le=1.0,
         description="answerability below this means the reports do not answer the question "
@@ -329,6 +335,10 @@ class Settings(BaseModel):
     @property
     def lexical_path(self) -> Path:
         return self.index_dir / "lexical.sqlite3"
+
+    @property
+    def sentence_vectors_path(self) -> Path:
+        return self.index_dir / "sentence_vectors.sqlite3"
 
     @property
     def chroma_path(self) -> Path:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -66,9 +67,17 @@ def main() -> int:
         seconds([*cli, "--index", index, "ingest", "--quiet"], env)
         app, _ = start_app(Path(index), Path(tmp) / "app.log", "--no-ingest", **cap)
         seconds([*cli, "--index", index, "ask", questions[0]], env)  # the app loads its models
-        commands = {
+        # Each round asks another question. The answer sentences that earlier questions of
+        # the run scored (in their own processes and in the app) are kept in the index folder
+        # (`keep_sentence_vectors`), so an `ask` reads the vectors of sentences scored before
+        # and embeds the rest; the second line holds none, as on a new index.
+        no_store = {"ASSISTANT_KEEP_SENTENCE_VECTORS": "false"}
+        commands: dict[str, Callable[[int], list[str] | tuple[list[str], dict[str, str]]]] = {
             "`assistant ask QUESTION --local` (extractive answer, in this process)": lambda n: [
                 *cli, "--index", index, "ask", questions[n % len(questions)], "--local"],
+            "`assistant ask QUESTION --local`, no sentence vectors kept": lambda n: ([
+                *cli, "--index", index, "ask", questions[n % len(questions)], "--local"],
+                no_store),
             "`assistant search QUESTION --local`": lambda n: [
                 *cli, "--index", index, "search", questions[n % len(questions)], "--local"],
             "`assistant ask QUESTION`, the app (`make run`) serving the index": lambda n: [
@@ -86,7 +95,11 @@ def main() -> int:
         try:
             for n in range(args.runs):  # round-robin: load on the machine falls on all alike
                 for label, command in commands.items():
-                    times[label].append(seconds(command(n), env))
+                    argv = command(n)
+                    if isinstance(argv, tuple):
+                        times[label].append(seconds(argv[0], {**env, **argv[1]}))
+                    else:
+                        times[label].append(seconds(argv, env))
         finally:
             stop_process(app)
         times.update(background_server(cli, index, env, questions, args.runs))
@@ -105,7 +118,10 @@ def main() -> int:
         "before the runs. Then, the app stopped, with `ASSISTANT_CLI_SERVER=on` (what the "
         "default does at a terminal): a first `ask` answers in its own process and starts the "
         "background server (`assistant/serve/background.py`), and the later commands, "
-        "round-robin, are answered by it.",
+        "round-robin, are answered by it. Each round asks the next question of the set; the "
+        "answer sentences scored by earlier rounds are kept in the index folder "
+        "(`ASSISTANT_KEEP_SENTENCE_VECTORS`), and the line 'no sentence vectors kept' runs "
+        "without them, as a first question on a new index does.",
         "",
         "| command (whole process) | p50 | p90 | all runs |",
         "|---|---|---|---|",

@@ -42,6 +42,7 @@ from assistant.text import (
 )
 from ingest.sentences import split_sentences
 from vectorstore import Embedder
+from vectorstore.sentence_store import SentenceVectorStore
 
 #: Weight of embedding similarity in a sentence's score; the rest is term coverage.
 SIMILARITY_WEIGHT = 0.55
@@ -138,9 +139,12 @@ class SentenceCache:
     Chunks are immutable (their id hashes their text), so an entry never goes stale.
     """
 
-    def __init__(self, embedder: Embedder, size: int = 20000):
+    def __init__(
+        self, embedder: Embedder, size: int = 20000, store: SentenceVectorStore | None = None
+    ):
         self.embedder = embedder
         self.size = size
+        self.store = store  # vectors kept on disk by earlier processes (None: memory only)
         self._splits: OrderedDict[str, PassageSentences] = OrderedDict()
         self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._lock = threading.RLock()  # the app answers from several threads at once
@@ -178,11 +182,18 @@ class SentenceCache:
             if key not in self._vectors
         ]
         missing = list(dict(missing).items())
+        if missing and self.store is not None:
+            kept = self.store.get([text for _, text in missing], self.embedder.dimension)
+            for i, vector in kept.items():
+                _put(self._vectors, missing[i][0], vector, self.size)
+            missing = [kv for i, kv in enumerate(missing) if i not in kept]
         if missing:
             missing.sort(key=lambda kv: len(kv[1]))
             vectors = self.embedder.embed_sentences([text for _, text in missing])
             for (key, _), vector in zip(missing, vectors, strict=True):
                 _put(self._vectors, key, vector, self.size)
+            if self.store is not None:
+                self.store.put([(text, v) for (_, text), v in zip(missing, vectors, strict=True)])
         if not keys:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.vstack([self._vectors[key] for key in keys])

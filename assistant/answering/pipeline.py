@@ -48,6 +48,7 @@ from assistant.retrieval.hybrid import HybridRetriever, to_passage
 from assistant.retrieval.scope import ReportScoper, Scope
 from assistant.settings import Settings
 from vectorstore import Embedder, Fts5LexicalIndex
+from vectorstore.sentence_store import SentenceVectorStore
 
 #: How many of the best sentences may fill the question's slot before it counts as unfilled.
 SLOT_CANDIDATES = 8
@@ -88,7 +89,12 @@ class AnswerPipeline:
         self.embedder = embedder
         # sentences are scored and citations checked with this model (default: the index's)
         self.answer_embedder = answer_embedder or embedder
-        self.cache = SentenceCache(self.answer_embedder)
+        store = (
+            SentenceVectorStore(settings.sentence_vectors_path, self.answer_embedder.name)
+            if settings.keep_sentence_vectors
+            else None
+        )
+        self.cache = SentenceCache(self.answer_embedder, store=store)
         self.scorer = EvidenceScorer(
             self.cache,
             lambda terms: lexical().chunk_frequencies(terms),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assistant.answering.evidence import fill_sentence_vectors
 from assistant.answering.pipeline import AnswerEvent, AnswerPipeline
 from assistant.errors import ConfigError, DocumentNotFound, registered
 from assistant.indexing import Index, IngestProgress
@@ -57,6 +59,17 @@ class Assistant:
             settings, self.retriever, embedder, lambda: self.index.lexical, chat_model, scoper,
             answer_embedder=answer_embedder,
         )
+
+    def fill_sentence_vectors(self, stop: threading.Event | None = None) -> int:
+        """Embed, on one core, the sentences of the index that the kept sentence vectors lack
+        (:func:`assistant.answering.evidence.fill_sentence_vectors`), until done or ``stop``
+        is set; returns how many were embedded (0 when vectors are not kept)."""
+        store = self.answers.cache.store
+        if store is None:
+            return 0
+        chunks = ((c.title, c.text) for c in self.index.lexical.iter_chunks())
+        return fill_sentence_vectors(store, self.answer_embedder, chunks,
+                                     stop or threading.Event())
 
     def ingest(
         self, paths: Sequence[Path | str] | None = None, progress: IngestProgress | None = None

@@ -73,6 +73,7 @@ _ENV_FIELDS = {
     "ANSWER_SENTENCES": "answer_sentences",
     "ANSWER_PASSAGES": "answer_passages",
     "KEEP_SENTENCE_VECTORS": "keep_sentence_vectors",
+    "FILL_SENTENCE_VECTORS": "fill_sentence_vectors",
     "REFUSAL_THRESHOLD": "refusal_threshold",
     "LLM": "llm",
     "LLM_BASE_URL": "llm_base_url",
@@ -170,6 +171,11 @@ class Settings(BaseModel):
         True, description="keep the vectors of scored answer sentences in the index folder "
         "(sentence_vectors.sqlite3), so that later processes read them instead of embedding "
         "the same sentences again",
+    )
+    fill_sentence_vectors: bool = Field(
+        True, description="a server (the app, the CLI's background server) embeds the index's "
+        "sentences that are not kept yet, once it has warmed up, in a thread at the lowest CPU "
+        "priority on one core; with keep_sentence_vectors only",
     )
     refusal_threshold: float = Field(
         REFUSAL_THRESHOLD, ge=0.0, le=1.0,

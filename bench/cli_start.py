@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from bench.foundation import publish, quantile, without_amx
-from bench.servers import app_env, start_app, stop_process
+from bench.servers import app_env, start_app, stop_process, wait_filled
 from vectorstore import describe_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,12 +65,13 @@ def main() -> int:
         cap = {k: os.environ[k] for k in ("ONEDNN_MAX_CPU_ISA",) if k in os.environ}
         env = app_env(Path(index), **cap)
         seconds([*cli, "--index", index, "ingest", "--quiet"], env)
-        app, _ = start_app(Path(index), Path(tmp) / "app.log", "--no-ingest", **cap)
+        app, url = start_app(Path(index), Path(tmp) / "app.log", "--no-ingest", **cap)
         seconds([*cli, "--index", index, "ask", questions[0]], env)  # the app loads its models
-        # Each round asks another question. The answer sentences that earlier questions of
-        # the run scored (in their own processes and in the app) are kept in the index folder
-        # (`keep_sentence_vectors`), so an `ask` reads the vectors of sentences scored before
-        # and embeds the rest; the second line holds none, as on a new index.
+        filled = wait_filled(url)  # and embeds the index's sentences in advance
+        # Each round asks another question. The app has embedded every sentence of the index
+        # in advance and kept the vectors in its folder (`fill_sentence_vectors`), so an `ask`
+        # in its own process reads them; the second line keeps none, as on an index that no
+        # server has filled and no earlier question touched.
         no_store = {"ASSISTANT_KEEP_SENTENCE_VECTORS": "false"}
         commands: dict[str, Callable[[int], list[str] | tuple[list[str], dict[str, str]]]] = {
             "`assistant ask QUESTION --local` (extractive answer, in this process)": lambda n: [
@@ -118,10 +119,12 @@ def main() -> int:
         "before the runs. Then, the app stopped, with `ASSISTANT_CLI_SERVER=on` (what the "
         "default does at a terminal): a first `ask` answers in its own process and starts the "
         "background server (`assistant/serve/background.py`), and the later commands, "
-        "round-robin, are answered by it. Each round asks the next question of the set; the "
-        "answer sentences scored by earlier rounds are kept in the index folder "
-        "(`ASSISTANT_KEEP_SENTENCE_VECTORS`), and the line 'no sentence vectors kept' runs "
-        "without them, as a first question on a new index does.",
+        "round-robin, are answered by it. Each round asks the next question of the set. "
+        f"Before the runs, the app embedded every sentence of the index in advance ({filled:.0f} s "
+        "after its first answer, on one core at the lowest priority) and kept the vectors in the "
+        "index folder (`ASSISTANT_FILL_SENTENCE_VECTORS`, `ASSISTANT_KEEP_SENTENCE_VECTORS`); "
+        "the line 'no sentence vectors kept' runs without them, as a question does on an index "
+        "that no server has filled.",
         "",
         "| command (whole process) | p50 | p90 | all runs |",
         "|---|---|---|---|",

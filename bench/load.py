@@ -20,7 +20,7 @@ import httpx
 import yaml
 
 from bench.foundation import machine, publish, quantile
-from bench.servers import start_app, stop_process
+from bench.servers import start_app, stop_process, wait_filled
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,6 +104,7 @@ def main() -> int:
         process, url = start_app(Path(tmp) / "index", Path(tmp) / "app.log")
         try:
             httpx.post(f"{url}/api/ask", json={"question": "warm-up"}, timeout=120)
+            wait_filled(url)  # a served index's steady state: its sentences embedded
             result = run_load(url, args.clients, args.questions, upload)
         finally:
             stop_process(process)

@@ -117,6 +117,23 @@ def start_app(index: Path, log: Path, *extra: str, **env: str) -> tuple[Any, str
     raise RuntimeError("app.py did not start in time")
 
 
+def wait_filled(url: str, timeout: float = 900) -> float:
+    """Wait until the app at ``url`` has embedded its index's sentences in advance (its
+    ``/healthz`` says ``sentence_vectors: done`` or ``off``): a served index's steady state.
+    Returns the seconds waited."""
+    import time
+
+    import httpx
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        state = httpx.get(f"{url}/healthz", timeout=10).json().get("sentence_vectors")
+        if state in ("done", "off"):
+            return time.monotonic() - started
+        time.sleep(1)
+    raise RuntimeError(f"the app did not finish embedding its sentences in {timeout:.0f} s")
+
+
 def stop_process(process: Any) -> None:
     """Terminate a process started here; kill it if it has not exited 20 s later."""
     import subprocess

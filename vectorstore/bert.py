@@ -406,6 +406,24 @@ class BertEmbedder(LocalModelEmbedder):
         return self._embed(self._as_documents(texts), numpy_only=not self._fp32_torch(),
                            tight=True)
 
+    def embed_sentences_beside(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`embed_sentences` on numpy with one BLAS thread, even where torch's fp32
+        weights are loaded (the same vectors within float32 rounding): a thread at low
+        priority then takes only a core the requests leave idle, where torch's threads would
+        run at the requests' priority."""
+        self._prepare()
+        documents = self._as_documents(texts)
+        if not documents:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._encoder.encode_batch(list(documents))
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(documents)), key=lambda i: lengths[i])
+        out = np.empty((len(documents), self.dimension), dtype=np.float32)
+        for batch in self._batches(order, lengths, numpy_only=True, tight=True):
+            out[batch] = self._forward_numpy([encodings[i].ids for i in batch], threads=1)
+        self.embedded += len(documents)
+        return out
+
     def _as_documents(self, texts: Sequence[str]) -> Sequence[str]:
         """``texts`` after the model's document prompt, if it has one ("passage: ")."""
         prompt = self.prompts.get("document", "")

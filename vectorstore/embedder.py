@@ -91,6 +91,12 @@ class Embedder(ABC):
         a faster path for small inputs uses it here."""
         return self.embed_documents(texts)
 
+    def embed_sentences_beside(self, texts: Sequence[str]) -> np.ndarray:
+        """Like :meth:`embed_sentences`, on one core, for work done beside requests (the
+        kept sentence vectors filled while a server is idle); by default
+        :meth:`embed_sentences`."""
+        return self.embed_sentences(texts)
+
     def count_tokens(self, text: str) -> int:
         """Word-pieces in ``text`` without special tokens (default: whitespace words)."""
         return len(text.split())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +164,21 @@ class Fts5LexicalIndex:
 
     def count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def iter_chunks(self, batch: int = 256) -> Iterator[Chunk]:
+        """Every chunk, in rowid order, read ``batch`` rows at a time (rows written meanwhile
+        may or may not be seen)."""
+        last = 0
+        while True:
+            rows = self._conn().execute(
+                f"SELECT rowid, {', '.join(_COLUMNS)} FROM chunks WHERE rowid > ? "
+                "ORDER BY rowid LIMIT ?", (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _chunk(row[1:])
+            last = rows[-1][0]
 
     def chunk_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """How many chunks contain each term, matched as the index matches (porter stems)."""

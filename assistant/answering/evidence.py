@@ -200,11 +200,54 @@ class SentenceCache:
 
 
 def _embedding_text(passage: Passage, sentence: str) -> str:
-    """A label line ("Budget: US$ 2,580,649") means little alone: it is embedded with the
-    report's title, which is what it is about."""
+    return embedding_text(passage.title, sentence)
+
+
+def embedding_text(title: str, sentence: str) -> str:
+    """What a sentence is embedded as. A label line ("Budget: US$ 2,580,649") means little
+    alone: it is embedded with the report's title, which is what it is about."""
     if KEY_VALUE.match(sentence) and len(sentence) < 120:
-        return f"{passage.title}. {sentence}"
+        return f"{title}. {sentence}"
     return sentence
+
+
+def fill_sentence_vectors(
+    store: SentenceVectorStore,
+    embedder: Embedder,
+    chunks: Iterable[tuple[str, str]],
+    stop: threading.Event,
+    batch: int = 16,
+) -> int:
+    """Embed and keep the sentences of ``chunks`` ((title, text) pairs) that ``store`` does
+    not hold yet, ``batch`` at a time on one core (:meth:`Embedder.embed_sentences_beside`),
+    until done or ``stop`` is set; returns how many were embedded. A question's sentences are
+    then read instead of embedded (:class:`SentenceCache`)."""
+    embedded = 0
+    pending: list[str] = []
+    seen: set[str] = set()
+
+    def flush() -> None:
+        nonlocal embedded
+        kept = store.get(pending, embedder.dimension)
+        todo = [text for i, text in enumerate(pending) if i not in kept]
+        if todo:
+            store.put(list(zip(todo, embedder.embed_sentences_beside(todo), strict=True)))
+            embedded += len(todo)
+        pending.clear()
+
+    for title, text in chunks:
+        for start, end in split_sentences(text):
+            sentence = embedding_text(title, text[start:end])
+            if sentence not in seen:
+                seen.add(sentence)
+                pending.append(sentence)
+        if len(pending) >= batch:
+            flush()
+        if stop.is_set() or not store.available:
+            return embedded
+    if pending:
+        flush()
+    return embedded
 
 
 def _put(store: OrderedDict, key: object, value: object, size: int) -> None:  # type: ignore[type-arg]

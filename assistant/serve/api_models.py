@@ -215,6 +215,10 @@ class HealthOut(BaseModel):
     chroma: str
     answer_modes: list[str]
     llm: str | None
+    sentence_vectors: Literal["pending", "filling", "done", "off"] = Field(
+        "off", description="the index's sentences embedded in advance by this server "
+        "(ASSISTANT_FILL_SENTENCE_VECTORS): not started yet, under way, done, or turned off",
+    )
 
 
 class ErrorOut(BaseModel):

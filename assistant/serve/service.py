@@ -7,6 +7,7 @@ Nothing here imports a web framework: ``app.py`` and :mod:`assistant.serve.api` 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -71,6 +72,15 @@ class UploadResult:
         return self.__dict__.copy()
 
 
+def lower_priority() -> None:
+    """Give the calling thread the lowest CPU priority (Linux: a thread has its own nice
+    value), so that it only takes what requests leave idle; elsewhere nothing changes."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not Linux: the work still runs on one core
+        pass
+
+
 class Service:
     """What the chat page, the REST API and the MCP tools need beyond the library's front door
     (:attr:`assistant`, which answers and searches): uploads, status, deletion of uploaded
@@ -79,6 +89,9 @@ class Service:
     def __init__(self, settings: Settings, assistant: Assistant | None = None):
         self.settings = settings
         self.assistant = assistant or build_assistant(settings)
+        self._stop_filling = threading.Event()
+        self._filling: threading.Thread | None = None
+        self._fill_lock = threading.Lock()
 
     def status(self) -> dict[str, Any]:
         """Index health and size; raises IndexUnavailable when Chroma does not answer."""
@@ -96,7 +109,17 @@ class Service:
             ),
             "answer_modes": answer_modes(self.settings, self.assistant.answers.chat_model),
             "llm": self.settings.llm,
+            "sentence_vectors": self.filling_state(),
         }
+
+    def filling_state(self) -> str:
+        """The index's sentences embedded in advance: "pending" (no pass started yet),
+        "filling", "done" (the last pass ended), or "off" (settings)."""
+        if not (self.settings.keep_sentence_vectors and self.settings.fill_sentence_vectors):
+            return "off"
+        if self._filling is None:
+            return "pending"
+        return "filling" if self._filling.is_alive() else "done"
 
     def warm_up(self) -> None:
         """Load what the first question would wait for: the index, the embedding model and
@@ -121,10 +144,36 @@ class Service:
             except AssistantError as exc:
                 print(f"warning: the models could not be loaded in advance: {exc}",
                       file=sys.stderr, flush=True)
+                return
+            self.fill_in_background()
 
         thread = threading.Thread(target=run, name="warm-up", daemon=True)
         thread.start()
         return thread
+
+    def fill_in_background(self) -> threading.Thread | None:
+        """Embed the index's sentences that the kept sentence vectors lack, in a daemon thread
+        at the lowest CPU priority on one core (returned; None when the setting is off or a
+        pass is already running). Questions on any passage then read their sentences' vectors
+        instead of embedding them: in this server, and in every later process on the index
+        (:mod:`vectorstore.sentence_store`). Stopped by :meth:`close`."""
+        if not (self.settings.keep_sentence_vectors and self.settings.fill_sentence_vectors):
+            return None
+        with self._fill_lock:
+            if self._filling is not None and self._filling.is_alive():
+                return None
+
+            def run() -> None:
+                lower_priority()
+                try:
+                    self.assistant.fill_sentence_vectors(self._stop_filling)
+                except AssistantError as exc:
+                    print(f"warning: answer sentences were not embedded in advance: {exc}",
+                          file=sys.stderr, flush=True)
+
+            self._filling = threading.Thread(target=run, name="sentence-vectors", daemon=True)
+            self._filling.start()
+            return self._filling
 
     # -- writing (one at a time) -------------------------------------------------------------
     def ingest_default(self, progress: IngestProgress | None = None) -> IngestReport | None:
@@ -168,6 +217,7 @@ class Service:
             report = self.assistant.ingest(
                 [path for _, path in accepted], IngestProgress(on_file=on_file)
             )
+            self.fill_in_background()  # the new reports' sentences
             by_path = {Path(r.path).name: r for r in report.results}
             for name, path in accepted:
                 r = by_path.get(path.name)
@@ -189,4 +239,7 @@ class Service:
         append_feedback(self.settings.feedback_path, feedback_record(answer, rating, comment))
 
     def close(self) -> None:
+        self._stop_filling.set()
+        if self._filling is not None:
+            self._filling.join(timeout=30)
         self.assistant.close()

@@ -76,6 +76,16 @@ def test_an_answers_sentences_never_go_to_torch_however_long(torch_fp32):
     assert np.abs(vectors - torch_vectors(torch_fp32, sentences)).max() < 2e-6
 
 
+def test_sentences_embedded_beside_requests_equal_a_questions_own(torch_fp32):
+    # one BLAS thread on numpy, even with torch's fp32 weights loaded (a warm server)
+    text = (REPORTS / "2013-ilo-labour-migration-evaluation-summary.md").read_text(
+        encoding="utf-8")
+    sentences = [s.strip() for s in text.split("\n") if 30 < len(s.strip()) < 400][:25]
+    beside = torch_fp32.embed_sentences_beside(sentences)
+    assert np.abs(beside - torch_fp32.embed_sentences(sentences)).max() < 2e-6
+    assert torch_fp32.embed_sentences_beside([]).shape == (0, torch_fp32.dimension)
+
+
 def test_search_ranks_the_same_with_numpy_and_torch_question_vectors(
     corpus, questions, torch_fp32
 ):

@@ -82,3 +82,11 @@ def test_terms_are_counted_under_the_stems_fts5_stores(tmp_path):
         matched = conn.execute("SELECT count(*) FROM chunks WHERE chunks MATCH ?",
                                (f'"{word}"',)).fetchone()[0]
         assert stored is not None and stored[0] == matched > 0, word
+
+
+def test_every_chunk_is_read_back_in_batches(tmp_path):
+    index = Fts5LexicalIndex(tmp_path / "lex.sqlite3")
+    index.add([_chunk(i, f"Sentence number {i}.") for i in range(7)])
+    index.delete_doc("nothing")
+    assert [c.chunk_id for c in index.iter_chunks(batch=3)] == [f"c{i}" for i in range(7)]
+    assert list(Fts5LexicalIndex(tmp_path / "empty.sqlite3").iter_chunks()) == []

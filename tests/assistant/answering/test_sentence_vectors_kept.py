@@ -38,3 +38,94 @@ def test_a_second_process_reads_the_sentence_vectors_the_first_kept(corpus, embe
     assert embedded  # embedded again, nothing read
     assert third.answer == first.answer
 
+
+
+SUMMARY = "2013-ilo-labour-migration-evaluation-summary.md"
+
+
+def test_the_index_sentences_are_filled_in_advance_and_questions_read_them(fresh, embedder,
+                                                                          monkeypatch):
+    import threading
+
+    from helpers import REPORTS
+
+    from assistant import Assistant
+    from assistant.answering.evidence import embedding_text
+    from ingest.sentences import split_sentences
+
+    fresh.ingest([REPORTS / SUMMARY])
+    chunks = list(fresh.index.lexical.iter_chunks())
+    texts = {embedding_text(c.title, c.text[s:e]) for c in chunks
+             for s, e in split_sentences(c.text)}
+    store = fresh.answers.cache.store
+
+    # stopped at once: it stops after its first chunk at the latest
+    stop = threading.Event()
+    stop.set()
+    assert fresh.fill_sentence_vectors(stop) <= len(texts)
+    filled = fresh.fill_sentence_vectors()
+    assert store.count() == len(texts)  # every sentence of every chunk, once
+    assert 0 < filled <= len(texts)
+    assert fresh.fill_sentence_vectors() == 0  # nothing left to embed
+
+    # the filled vectors are the ones a question would compute (fp32, numpy or torch)
+    sample = sorted(texts)[:8]
+    kept = store.get(sample, fresh.answer_embedder.dimension)
+    direct = fresh.answer_embedder.embed_sentences(sample)
+    for i, text in enumerate(sample):
+        assert float(kept[i] @ direct[i]) > 0.99999, text
+
+    embedded: list[str] = []
+    model = fresh.answer_embedder
+    original = model.embed_sentences
+    monkeypatch.setattr(model, "embed_sentences",
+                        lambda texts, *a, **k: embedded.extend(texts) or original(texts, *a, **k))
+    question = "How many interviews did the 2013 evaluation conduct?"
+    with Assistant(fresh.settings, embedder=embedder, answer_embedder=model) as later:
+        answer = later.ask(question)
+    assert embedded == []  # a question never asked before: its sentences were all kept
+    settings = fresh.settings.model_copy(update={"keep_sentence_vectors": False})
+    with Assistant(settings, embedder=embedder, answer_embedder=model) as without:
+        assert without.ask(question).answer == answer.answer
+    assert embedded
+
+
+def test_a_server_fills_at_the_lowest_priority_and_stops_when_closed(tmp_path, monkeypatch):
+    import os
+    import threading
+
+    from helpers import REPORTS
+
+    import assistant.serve.service as service_module
+    from assistant import Settings
+
+    priorities: list[int] = []
+    lower = service_module.lower_priority
+
+    def recorded() -> None:
+        lower()
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    monkeypatch.setattr(service_module, "lower_priority", recorded)
+    service = service_module.Service(Settings.load(index_dir=tmp_path / "index", env={}))
+    try:
+        service.assistant.ingest([REPORTS / SUMMARY])
+        assert service.filling_state() == "pending"
+        thread = service.fill_in_background()
+        assert thread is not None and thread.name == "sentence-vectors"
+        assert service.fill_in_background() is None or not thread.is_alive()  # one at a time
+        thread.join(timeout=300)
+        assert not thread.is_alive()
+        assert service.filling_state() == "done"
+        assert service.status()["sentence_vectors"] == "done"
+        assert priorities == [19]  # its own thread only: the caller's priority is unchanged
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != 19
+        assert service.assistant.answers.cache.store.count() > 0
+    finally:
+        service.close()
+    off = Settings.load(index_dir=tmp_path / "index", env={"ASSISTANT_FILL_SENTENCE_VECTORS": "0"})
+    quiet = service_module.Service(off)
+    try:
+        assert quiet.fill_in_background() is None and quiet.filling_state() == "off"
+    finally:
+        quiet.close()

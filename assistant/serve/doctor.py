@@ -8,12 +8,14 @@ Checks:
   belongs to a document without a record (left by an interrupted ingest).
 - **lexical**: the FTS5 cache passes SQLite's integrity check and holds each document's chunks.
 - **sources**: the report file of every document can be found (needed to rebuild Chroma).
+- **sentence vectors**: the kept vectors of answer sentences (a cache) can be read; how many.
 - **embedder** (always ok, for the record): the model, its backend and the precision this CPU
   gets, with the reason (bf16 on AMX and on AMD CPUs with avx512_bf16, else fp32;
   ``ASSISTANT_EMBEDDING_PRECISION`` overrides).
 
 Repairs, least drastic first:
-- orphan chunks are deleted, the FTS5 cache is rebuilt from Chroma;
+- orphan chunks are deleted, the FTS5 cache is rebuilt from Chroma, kept sentence vectors that
+  cannot be read are deleted (they are embedded again as questions and servers need them);
 - a document whose chunks in Chroma do not match its record is ingested again from its file;
 - when Chroma itself is broken, the folder is moved aside (kept, never deleted) and a new index
   is built from the report files (the reports folder and the uploads folder).
@@ -120,7 +122,38 @@ def diagnose(settings: Settings, embedder: Any = None) -> Report:
     report.checks.append(Check("embedder", True, describe_embedder(
         settings.embedding_model, settings.embedding_backend, settings.embedding_precision)))
     report.checks.append(_answer_model_check(settings))
+    report.checks.append(sentence_vectors_check(settings))
     return report
+
+
+def sentence_vectors_check(settings: Settings) -> Check:
+    """The kept vectors of answer sentences (``sentence_vectors.sqlite3``): readable, and how
+    many the answer model has."""
+    import sqlite3
+
+    name = "sentence vectors"
+    if not settings.keep_sentence_vectors:
+        return Check(name, True, "not kept (ASSISTANT_KEEP_SENTENCE_VECTORS=false)")
+    path = settings.sentence_vectors_path
+    if not path.exists():
+        return Check(name, True, "none kept yet: a question embeds its sentences and keeps "
+                     "them, and a server embeds the index's sentences in advance")
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            problem = conn.execute("PRAGMA quick_check").fetchone()[0]
+            kept = conn.execute("SELECT count(*) FROM vectors WHERE model = ?",
+                                (settings.answer_model,)).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        problem, kept = str(exc), 0
+    if problem != "ok":
+        return Check(name, False, f"{path} cannot be read ({problem}); `assistant doctor "
+                     "--repair` deletes it: it is a cache, filled again as it is used")
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    return Check(name, True, f"{kept} sentence vectors of {settings.answer_model} kept "
+                 f"({size / 1e6:.1f} MB)")
 
 
 def describe_answer_embedder(settings: Settings) -> str:
@@ -201,6 +234,11 @@ def repair(settings: Settings, embedder: Any = None) -> Report:
     """Diagnose, repair what can be repaired, and diagnose again."""
     before = diagnose(settings, embedder)
     actions: list[str] = []
+    if not next(c for c in before.checks if c.name == "sentence vectors").ok:
+        kept = settings.sentence_vectors_path
+        for stale in kept.parent.glob(kept.name + "*"):  # with its -wal and -shm files
+            stale.unlink()
+        actions.append(f"deleted {kept.name}, which could not be read (a cache)")
     chroma = before.checks[0]
     if not chroma.ok and not settings.chroma_server():
         actions += _rebuild_chroma(settings, embedder)

@@ -83,6 +83,35 @@ def test_healthy_then_interrupted_ingest_then_damaged_fts(tmp_path):
     assert any("FTS5" in r for r in report["repairs"])
 
 
+def test_kept_sentence_vectors_are_counted_and_an_unreadable_file_is_deleted(tmp_path):
+    index, reports = setup(tmp_path)
+    code, report = doctor(index, reports)
+    check = next(c for c in report["checks"] if c["name"] == "sentence vectors")
+    assert code == 0 and check["ok"] and check["detail"].startswith("none kept yet")
+    assert cli(index, reports, "ask", "How many interviews did the 2013 evaluation conduct?",
+               "--local").returncode == 0
+    code, report = doctor(index, reports)
+    check = next(c for c in report["checks"] if c["name"] == "sentence vectors")
+    assert code == 0 and check["ok"], check
+    kept = int(check["detail"].split()[0])
+    assert kept > 0 and "multilingual-e5-small" in check["detail"]
+
+    (index / "sentence_vectors.sqlite3").write_bytes(b"not a database" * 100)
+    for extra in ("-wal", "-shm"):
+        (index / f"sentence_vectors.sqlite3{extra}").unlink(missing_ok=True)
+    code, report = doctor(index, reports)
+    problems = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
+    assert code == 1 and set(problems) == {"sentence vectors"}, problems
+    assert "--repair" in problems["sentence vectors"]
+    code, report = doctor(index, reports, "--repair")
+    assert code == 0 and report["healthy"], report
+    assert any("sentence_vectors.sqlite3" in r for r in report["repairs"])
+    assert not (index / "sentence_vectors.sqlite3").exists()
+    # an answer with the cache gone embeds its sentences again
+    assert cli(index, reports, "ask", "How many interviews did the 2013 evaluation conduct?",
+               "--local").returncode == 0
+
+
 def test_a_chroma_index_that_no_longer_opens_is_rebuilt_from_the_files(tmp_path):
     index, reports = setup(tmp_path)
     database = index / "chroma" / "chroma.sqlite3"

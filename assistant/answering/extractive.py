@@ -33,6 +33,11 @@ _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xi
 MAX_LIST_ITEMS = 12
 
 
+#: The number of a footnote that opens its text ("38 In the case of the Asia-Pacific region,
+#: ..."): a report may give the same note twice, under two numbers, and the number is no figure.
+_NOTE_MARKER = re.compile(r"^\s*\d{1,3}\s+(?=[A-Z“\"])")
+
+
 @dataclass(frozen=True)
 class ExtractiveOptions:
     max_sentences: int = 5
@@ -117,10 +122,11 @@ class ExtractiveAnswerer:
         """Is ``candidate`` a repeat of a chosen sentence? (If not, it is noted as seen.) A
         near-copy is a repeat unless it states other figures: two budgets that the report
         gives in two places are both shown."""
-        key = " ".join(candidate.text.lower().split())
+        text = _NOTE_MARKER.sub("", candidate.text)
+        key = " ".join(text.lower().split())
         if key in seen_text or any(
             float(candidate.vector @ c.vector) > self.options.duplicate_cosine
-            and numbers(candidate.text) <= numbers(c.text)
+            and numbers(text) <= numbers(_NOTE_MARKER.sub("", c.text))
             for c in chosen
         ):
             return True

@@ -29,3 +29,29 @@ def test_lists_after_a_colon_and_inline_enumerations():
     counted = "Aims: 1) one thing; 2) another; 3) a third."
     assert list_items(counted, 0, len(counted))[1] == ["one thing", "another", "a third"]
     assert list_items("In 2007 it spent 3. It grew.", 0, 20) is None  # not a list
+
+
+def test_a_note_given_twice_under_two_numbers_is_quoted_once():
+    import numpy as np
+
+    from assistant.answering.evidence import ScoredSentence
+    from assistant.answering.extractive import ExtractiveAnswerer
+
+    def scored(text: str, vector: np.ndarray) -> ScoredSentence:
+        return ScoredSentence(0, 0, 0, len(text), text, 0.8, 0.5, 0.7, 0.0, frozenset(), vector)
+
+    same = np.ones(4, dtype=np.float32) / 2
+    note = "In the case of the Asia-Pacific region, an early effort was made in 2006."
+    answerer = ExtractiveAnswerer()
+    seen: set[str] = set()
+    chosen = [scored(f"38 {note}", same)]
+    assert not answerer._repeats(chosen[0], [], seen)
+    assert answerer._repeats(scored(f"39 {note}", same), chosen, seen)  # the number: no figure
+    # a near-copy that states another figure is still shown (two budgets in two places)
+    assert not answerer._repeats(
+        scored("38 In the case of the Asia-Pacific region, an effort was made in 2007.", same),
+        chosen, seen)
+    # a sentence that opens with a count keeps it as a figure
+    assert not answerer._repeats(scored("64 semi-structured interviews were held.", same),
+                                 [scored("65 semi-structured interviews were held.", same)],
+                                 set())

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -165,8 +166,13 @@ class Service:
 
             def run() -> None:
                 lower_priority()
+                started = time.monotonic()
                 try:
-                    self.assistant.fill_sentence_vectors(self._stop_filling)
+                    embedded = self.assistant.fill_sentence_vectors(self._stop_filling)
+                    if embedded:
+                        print(f"Embedded {embedded} answer sentences of the index in advance in "
+                              f"{time.monotonic() - started:.0f} s (kept in "
+                              f"{self.settings.sentence_vectors_path})", flush=True)
                 except AssistantError as exc:
                     print(f"warning: answer sentences were not embedded in advance: {exc}",
                           file=sys.stderr, flush=True)

@@ -90,7 +90,8 @@ def test_the_index_sentences_are_filled_in_advance_and_questions_read_them(fresh
     assert embedded
 
 
-def test_a_server_fills_at_the_lowest_priority_and_stops_when_closed(tmp_path, monkeypatch):
+def test_a_server_fills_at_the_lowest_priority_and_stops_when_closed(tmp_path, monkeypatch,
+                                                                      capsys):
     import os
     import threading
 
@@ -120,7 +121,10 @@ def test_a_server_fills_at_the_lowest_priority_and_stops_when_closed(tmp_path, m
         assert service.status()["sentence_vectors"] == "done"
         assert priorities == [19]  # its own thread only: the caller's priority is unchanged
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) != 19
-        assert service.assistant.answers.cache.store.count() > 0
+        kept = service.assistant.answers.cache.store.count()
+        assert kept > 0
+        out = capsys.readouterr().out
+        assert f"Embedded {kept} answer sentences of the index in advance" in out
     finally:
         service.close()
     off = Settings.load(index_dir=tmp_path / "index", env={"ASSISTANT_FILL_SENTENCE_VECTORS": "0"})

@@ -9,6 +9,7 @@ next ingest.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +32,8 @@ from vectorstore import (
 )
 
 __all__ = ["GROUP_CHUNKS", "Index", "IngestProgress"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -171,30 +174,45 @@ class Index:
                     collected = True
 
             group: list[Pending] = []
+            helper: list[Any] = []  # the embedding helper process, if one was started
+            if files and self._wants_helper():
+                # A cold process: a second process imports torch and reads the model while
+                # this one opens the index and parses (stopped at once if nothing is embedded).
+                from vectorstore.embed_worker import EmbeddingWorker
+
+                settings = self.settings
+                helper.append(EmbeddingWorker(
+                    settings.embedding_model, settings.embedding_backend,
+                    settings.embedding_precision, self.embedder.batch_size,
+                ))
 
             def flush() -> None:
                 if group:
-                    for result in self._write_group(group, progress, collect_once):
+                    for result in self._write_group(group, progress, collect_once, helper):
                         results.append(result)
                         if progress.on_result:
                             progress.on_result(result)
                     group.clear()
 
-            for number, path in enumerate(files, 1):
-                if progress.on_file:
-                    progress.on_file(path, number, len(files))
-                pending = prepare_file(
-                    self, path, catalogs, {p.doc_id: p for p in group}, progress
-                )
-                if isinstance(pending, FileResult):
-                    results.append(pending)
-                    if progress.on_result:
-                        progress.on_result(pending)
-                    continue
-                group.append(pending)
-                if sum(len(p.prepared.chunks) for p in group) >= GROUP_CHUNKS:
-                    flush()
-            flush()
+            try:
+                for number, path in enumerate(files, 1):
+                    if progress.on_file:
+                        progress.on_file(path, number, len(files))
+                    pending = prepare_file(
+                        self, path, catalogs, {p.doc_id: p for p in group}, progress
+                    )
+                    if isinstance(pending, FileResult):
+                        results.append(pending)
+                        if progress.on_result:
+                            progress.on_result(pending)
+                        continue
+                    group.append(pending)
+                    if sum(len(p.prepared.chunks) for p in group) >= GROUP_CHUNKS:
+                        flush()
+                flush()
+            finally:
+                for worker in helper:
+                    worker.close()
             self.refresh()
             records = self.documents()
         return IngestReport(
@@ -204,9 +222,46 @@ class Index:
             documents_in_index=len(records),
         )
 
+    def _wants_helper(self) -> bool:
+        """Embed in a helper process? Where the model is not loaded yet (a cold process) and
+        the index's embedder is a local model that the settings rebuild as it is."""
+        from vectorstore import LocalModelEmbedder, make_embedder
+
+        if not (
+            self.settings.ingest_helper_process
+            and isinstance(self.embedder, LocalModelEmbedder)
+            and not self.embedder.loaded
+        ):
+            return False
+        rebuilt = make_embedder(self.settings.embedding_model, self.settings.embedding_backend,
+                                self.settings.embedding_precision)
+        return (
+            type(rebuilt) is type(self.embedder)
+            and rebuilt.name == self.embedder.name
+            and getattr(rebuilt, "precision", None) == getattr(self.embedder, "precision", None)
+        )
+
+    def _embed(self, texts: list[str], advance: Callable[[int], None],
+               helper: list[Any]) -> Any:
+        """The chunks' vectors: by the helper process where there is one, else here (and
+        here from then on when the helper failed, with a warning)."""
+        from vectorstore import EmbeddingModelError
+
+        if helper:
+            try:
+                vectors = helper[0].embed_documents(texts, advance)
+            except EmbeddingModelError as exc:
+                log.warning("%s; embedding in this process instead", exc)
+                helper.pop().close()
+            else:
+                if hasattr(self.embedder, "embedded"):  # the count a local model keeps
+                    self.embedder.embedded += len(texts)
+                return vectors
+        return self.embedder.embed_documents(texts, advance)
+
     def _write_group(
         self, group: Sequence[Pending], progress: IngestProgress,
-        before_write: Callable[[], None],
+        before_write: Callable[[], None], helper: list[Any] | None = None,
     ) -> list[FileResult]:
         """Embed and write prepared files together: one embedding pass (batches pad to their
         own length across files), one Chroma write, then the catalog records. Per-file writes
@@ -230,7 +285,7 @@ class Index:
         before_write()
         if progress.on_embed:
             progress.on_embed([p.path for p in group], len(chunks))
-        vectors = self.embedder.embed_documents([c.embedding_text() for c in chunks], advance)
+        vectors = self._embed([c.embedding_text() for c in chunks], advance, helper or [])
         self.dense.upsert(chunks, vectors, on_batch=lambda: checkpoint("write", first))
         for p in group:
             self.lexical.replace_doc(p.doc_id, p.prepared.chunks)

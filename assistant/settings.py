@@ -74,6 +74,7 @@ _ENV_FIELDS = {
     "ANSWER_PASSAGES": "answer_passages",
     "KEEP_SENTENCE_VECTORS": "keep_sentence_vectors",
     "FILL_SENTENCE_VECTORS": "fill_sentence_vectors",
+    "INGEST_HELPER_PROCESS": "ingest_helper_process",
     "REFUSAL_THRESHOLD": "refusal_threshold",
     "LLM": "llm",
     "LLM_BASE_URL": "llm_base_url",
@@ -171,6 +172,11 @@ class Settings(BaseModel):
         True, description="keep the vectors of scored answer sentences in the index folder "
         "(sentence_vectors.sqlite3), so that later processes read them instead of embedding "
         "the same sentences again",
+    )
+    ingest_helper_process: bool = Field(
+        True, description="a process that has not loaded the embedding model yet (a cold "
+        "`assistant ingest`) embeds in a helper process, which loads the model while this one "
+        "parses the files",
     )
     fill_sentence_vectors: bool = Field(
         True, description="a server (the app, the CLI's background server) embeds the index's "

@@ -303,6 +303,10 @@ class BertEmbedder(LocalModelEmbedder):
             self.dimension = int(config["hidden_size"])
             self._encoder = encoder
 
+    def load(self) -> None:
+        self._prepare()
+        self._load()
+
     def _load(self) -> None:
         """The torch weights, in this embedder's precision."""
         if not self._weights:

@@ -214,6 +214,11 @@ class LocalModelEmbedder(Embedder):
         """Whether the model has been read (tokenizer-only work such as counting does not)."""
         return self.loads > 0
 
+    def load(self) -> None:
+        """Read the model for document batches now, rather than at the first one (an
+        ingest's helper process loads it while the caller parses the files)."""
+        self._load()  # type: ignore[attr-defined]
+
     def model_path(self) -> Path | None:
         """The local folder the model is read from (None for a cached hub name)."""
         return local_model_path(self.model_spec)

@@ -39,7 +39,7 @@ _NOT_ANSWER_SETTINGS = frozenset({
     "catalog_refresh_s", "chroma_host", "chroma_port", "llm_api_key", "models_dir",
     "local_threads", "local_queue", "host", "port", "auth", "max_concurrent",
     "refusal_threshold_set", "top_k", "cli_server", "cli_server_idle_s",
-    "keep_sentence_vectors", "fill_sentence_vectors",
+    "keep_sentence_vectors", "fill_sentence_vectors", "ingest_helper_process",
 })
 _LIBRARIES = ("numpy", "torch", "transformers", "sentence-transformers", "onnxruntime",
               "chromadb", "llama_cpp_python", "langchain-core")

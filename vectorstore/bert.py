@@ -390,10 +390,7 @@ class BertEmbedder(LocalModelEmbedder):
         39.0 / 63.3 ms with FTS5 started first and the question on numpy beside it; with the
         question on torch beside it, 57.6 / 84.1 ms (``assistant.retrieval.hybrid``)."""
         self._prepare()
-        rows = [self._encoder.encode_batch([self.prompts.get("query", "") + text])[0].ids]
-        vector = self._forward_numpy(rows, threads=1)[0]
-        self.embedded += 1
-        return vector
+        return self._embed([self.prompts.get("query", "") + text], numpy_only=True, threads=1)[0]
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors of ``texts`` (documents: after the model's document
@@ -416,17 +413,7 @@ class BertEmbedder(LocalModelEmbedder):
         priority then takes only a core the requests leave idle, where torch's threads would
         run at the requests' priority."""
         self._prepare()
-        documents = self._as_documents(texts)
-        if not documents:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        encodings = self._encoder.encode_batch(list(documents))
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(documents)), key=lambda i: lengths[i])
-        out = np.empty((len(documents), self.dimension), dtype=np.float32)
-        for batch in self._batches(order, lengths, numpy_only=True, tight=True):
-            out[batch] = self._forward_numpy([encodings[i].ids for i in batch], threads=1)
-        self.embedded += len(documents)
-        return out
+        return self._embed(self._as_documents(texts), numpy_only=True, tight=True, threads=1)
 
     def _as_documents(self, texts: Sequence[str]) -> Sequence[str]:
         """``texts`` after the model's document prompt, if it has one ("passage: ")."""
@@ -472,8 +459,11 @@ class BertEmbedder(LocalModelEmbedder):
         self._prefetching.start()
 
     def _embed(
-        self, texts: Sequence[str], numpy_only: bool = False, tight: bool = False
+        self, texts: Sequence[str], numpy_only: bool = False, tight: bool = False,
+        threads: int | None = None,
     ) -> np.ndarray:
+        """``threads``: every pass on numpy with that many BLAS threads, even where torch's
+        fp32 weights are loaded (work done beside other work: the ``*_beside`` methods)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._encoder.encode_batch(list(texts))
@@ -481,7 +471,9 @@ class BertEmbedder(LocalModelEmbedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for batch in self._batches(order, [len(e.ids) for e in encodings], numpy_only, tight):
             rows = [encodings[i].ids for i in batch]
-            if self._fp32_path(rows, tight):  # fp32: on torch where loaded, else numpy
+            if threads is not None:
+                out[batch] = self._forward_numpy(rows, threads=threads)
+            elif self._fp32_path(rows, tight):  # fp32: on torch where loaded, else numpy
                 fp32 = self._fp32_torch_weights()
                 out[batch] = self._forward_numpy(rows) if fp32 is None else \
                     self._forward(rows, fp32)

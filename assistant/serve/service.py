@@ -113,10 +113,15 @@ class Service:
             "sentence_vectors": self.filling_state(),
         }
 
+    @property
+    def _fills(self) -> bool:
+        """Whether this server embeds the index's sentences in advance (settings)."""
+        return self.settings.keep_sentence_vectors and self.settings.fill_sentence_vectors
+
     def filling_state(self) -> str:
         """The index's sentences embedded in advance: "pending" (no pass started yet),
         "filling", "done" (the last pass ended), or "off" (settings)."""
-        if not (self.settings.keep_sentence_vectors and self.settings.fill_sentence_vectors):
+        if not self._fills:
             return "off"
         if self._filling is None:
             return "pending"
@@ -158,7 +163,7 @@ class Service:
         pass is already running). Questions on any passage then read their sentences' vectors
         instead of embedding them: in this server, and in every later process on the index
         (:mod:`vectorstore.sentence_store`). Stopped by :meth:`close`."""
-        if not (self.settings.keep_sentence_vectors and self.settings.fill_sentence_vectors):
+        if not self._fills:
             return None
         with self._fill_lock:
             if self._filling is not None and self._filling.is_alive():

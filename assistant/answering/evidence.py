@@ -398,12 +398,19 @@ class EvidenceScorer:
         top = candidates[: self.embed_limit]
         taken = {(c[1], c[2]) for c in top} | {(c[1], c[2]) for c in labels}
         by_place = {(c[1], c[2]): c for c in candidates}
+        # So is the sentence before one that refers back to it ("The evaluability assessment
+        # was therefore unable to ..." rests on "None of the PoAs reviewed contained targets").
         successors = []
         for c in top[:SUCCESSORS]:
             nxt = by_place.get((c[1], c[2] + 1))
             if nxt is not None and (nxt[1], nxt[2]) not in taken:
                 taken.add((nxt[1], nxt[2]))
                 successors.append(nxt)
+            prev = by_place.get((c[1], c[2] - 1))
+            if (prev is not None and (prev[1], prev[2]) not in taken and refers_back(c[5])
+                    and "\n" not in passages[c[1]].text[prev[4]:c[3]]):
+                taken.add((prev[1], prev[2]))
+                successors.append(prev)
         candidates = top + labels + successors
         vectors = self.cache.vectors([(passages[c[1]], c[2]) for c in candidates])
         sims = vectors @ question_vector if len(candidates) else np.zeros(0)
@@ -472,6 +479,20 @@ def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:
         ):
             return True
     return False
+
+
+#: A sentence that rests on the one before it: it opens with a demonstrative ("This", "Such")
+#: or draws a consequence within its first words ("The assessment was therefore unable ...").
+_REFERS_BACK = re.compile(
+    r"^\W*(?:(?:this|these|such|those|that)\b|(?:[\w'’-]+\W+){0,6}?"
+    r"(?:therefore|thus|hence|consequently|as a result|accordingly|for this reason)\b)",
+    re.I,
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """Does ``sentence`` rest on the sentence before it (see :data:`_REFERS_BACK`)?"""
+    return bool(_REFERS_BACK.match(sentence))
 
 
 def _label_asked(text: str, weights: dict[str, float], slots: Sequence[Slot]) -> bool:

@@ -23,6 +23,7 @@ from assistant.answering.evidence import (
     SIMILARITY_WEIGHT,
     Evidence,
     ScoredSentence,
+    refers_back,
 )
 from assistant.records import Passage
 from assistant.text import KEY_VALUE, LIST_MARKER, is_list_item, numbers
@@ -81,6 +82,8 @@ class ExtractiveAnswerer:
                 best = pick.score if best is None else max(best, pick.score)
         total = sum(evidence.question_terms.values()) or 1.0
         ends = {(c.passage, c.sentence): c.end for c in chosen}  # chosen: where each ends
+        # chosen sentences that rest on the one before them: where each starts
+        starts = {(c.passage, c.sentence): c.start for c in chosen if refers_back(c.text)}
         while pool and len(chosen) < opts.max_sentences:
             weights = {
                 t: w * (opts.covered_weight if t in covered else 1.0)
@@ -97,11 +100,17 @@ class ExtractiveAnswerer:
             def follows(s: ScoredSentence) -> float:
                 # A finding stated over two sentences of one paragraph ("This included Outcome
                 # 9 ..." / "Special attention was given to Outcome 5.3"): the second rarely
-                # repeats the question's words, so it gains when the first is chosen.
-                return opts.continuation_bonus if (
-                    (s.passage, s.sentence - 1) in ends and texts
-                    and "\n" not in texts[s.passage][ends[(s.passage, s.sentence - 1)]:s.start]
-                ) else 0.0
+                # repeats the question's words, so it gains when the first is chosen. So does
+                # the sentence that a chosen one rests on ("... was therefore unable to ...").
+                if not texts:
+                    return 0.0
+                before = ends.get((s.passage, s.sentence - 1))
+                if before is not None and "\n" not in texts[s.passage][before:s.start]:
+                    return opts.continuation_bonus
+                after = starts.get((s.passage, s.sentence + 1))
+                if after is not None and "\n" not in texts[s.passage][s.end:after]:
+                    return opts.continuation_bonus
+                return 0.0
 
             candidate = max(pool, key=gain)
             pool.remove(candidate)
@@ -114,6 +123,19 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
             ends[(candidate.passage, candidate.sentence)] = candidate.end
             covered |= set(candidate.terms)
+            if refers_back(candidate.text):
+                starts[(candidate.passage, candidate.sentence)] = candidate.start
+                # "The assessment was therefore unable to ..." is quoted with the sentence it
+                # rests on ("None of the PoAs reviewed contained targets ..."), when scored
+                before = next((s for s in pool if (s.passage, s.sentence)
+                               == (candidate.passage, candidate.sentence - 1)), None)
+                if (before is not None and len(chosen) < opts.max_sentences and texts
+                        and "\n" not in texts[before.passage][before.end:candidate.start]
+                        and not self._repeats(before, chosen, seen_text)):
+                    pool.remove(before)
+                    chosen.append(before)
+                    ends[(before.passage, before.sentence)] = before.end
+                    covered |= set(before.terms)
         return chosen
 
     def _repeats(
@@ -205,21 +227,49 @@ def list_items(text: str, start: int, end: int) -> tuple[str, list[str]] | None:
         return (_clean(intro) if intro.endswith(":") else _clean(intro) + ":"), items[
             :MAX_LIST_ITEMS
         ]
-    if not sentence.rstrip().endswith(":"):
+    if not (sentence.rstrip().endswith(":") or _labelled_item(text, start, end)):
         return None
     rest = text[end:].split("\n")
     items = []
+    kind = None
     for line in rest[1:] if rest and not rest[0].strip() else rest:
         if not line.strip():
-            if items:
-                break
-            continue
-        if not is_list_item(line):
-            break
+            continue  # items of a loose list stand a blank line apart
+        if not is_list_item(line) or (kind is not None and _marker_kind(line) != kind):
+            break  # the list has ended, or the next item of an outer list begins
+        kind = _marker_kind(line)
         items.append(LIST_MARKER.sub("", line).strip())
         if len(items) == MAX_LIST_ITEMS:
             break
     return (_clean(sentence), items) if items else None
+
+
+def _labelled_item(text: str, start: int, end: int) -> bool:
+    """Is the sentence at ``start:end`` a whole line that labels an item ("16. Recommendation
+    4: Enhance dialogue ... on migration activities.")? The list under it is its parts ("- a.
+    Consider convening a regular meeting forum ...")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start: len(text) if line_end < 0 else line_end]
+    head = text[line_start:start]
+    if (head.strip() and not LIST_MARKER.fullmatch(head)) or text[
+        end: len(text) if line_end < 0 else line_end
+    ].strip():
+        return False  # the sentence is not its line ("16. " may open it)
+    return bool(KEY_VALUE.match(LIST_MARKER.sub("", line).strip()))
+
+
+def _marker_kind(line: str) -> str:
+    """The kind of a list item's marker: a bullet, a number, a letter or a roman numeral."""
+    marker = LIST_MARKER.match(line)
+    found = marker.group(0).strip() if marker else ""
+    if found[:1].isdigit():
+        return "number"
+    if re.fullmatch(r"\(?[ivx]{1,5}\.?\)", found):
+        return "roman"
+    if re.fullmatch(r"\(?[a-z]\)", found):
+        return "letter"
+    return "bullet"
 
 
 def _sequence(found: list[re.Match[str]]) -> list[re.Match[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.answering.evidence import refers_back
 from assistant.answering.extractive import continuation, list_items
 
 
@@ -55,3 +56,29 @@ def test_a_note_given_twice_under_two_numbers_is_quoted_once():
     assert not answerer._repeats(scored("64 semi-structured interviews were held.", same),
                                  [scored("65 semi-structured interviews were held.", same)],
                                  set())
+
+
+def test_a_labelled_item_brings_its_parts_and_a_loose_list_runs_over_blank_lines():
+    text = ("16. Recommendation 4: Enhance coordination across the Centre.\n\n"
+            "- a. Convene a regular forum.\n\n- b. Strengthen ties with the ILO.\n\n"
+            "17. Recommendation 5: Develop a communications strategy.\n\n- a. Publish more.")
+    start = text.index("Recommendation 4")
+    end = text.index("\n")
+    assert list_items(text, start, end) == (
+        "Recommendation 4: Enhance coordination across the Centre.",
+        ["a. Convene a regular forum.", "b. Strengthen ties with the ILO."],
+    )
+    # the next numbered paragraph is the outer list's next item, not a part of this one
+    numbered = "Aims:\n\n1. One.\n\n2. Two.\n\n- a bullet of another list"
+    assert list_items(numbered, 0, 5) == ("Aims:", ["One.", "Two."])
+    # a sentence inside a paragraph labels nothing, whatever follows
+    prose = "Recommendation 4: it was heard. More follows here.\n\n- a. An item."
+    assert list_items(prose, 0, prose.index(" More")) is None
+
+
+def test_sentences_that_rest_on_the_one_before():
+    assert refers_back("The evaluability assessment was therefore unable to determine it.")
+    assert refers_back("This lack of strategic direction gives rise to risks.")
+    assert refers_back("As a result, the project changed its priorities.")
+    assert not refers_back("None of the PoAs reviewed contained targets or benchmarks.")
+    assert not refers_back("The project, funded by DFID, ran for three years and therefore ended.")

@@ -286,3 +286,24 @@ def test_a_footnote_citing_a_web_address_is_not_quoted(corpus):
     assert answer.answerable, answer.answer
     assert "CEACR" in answer.answer
     assert "http" not in answer.answer
+
+
+def test_a_consequence_is_quoted_with_the_sentence_it_rests_on(corpus):
+    # the best sentence draws a consequence ("was therefore unable to determine the
+    # feasibility"); the sentence before it says what was missing
+    answer = corpus.ask("Why could the 2008 evaluation not judge whether the regional plans "
+                        "of action on labour migration were feasible?")
+    assert answer.answerable
+    text = " ".join(answer.answer.split())
+    assert "None of the PoAs reviewed contained targets or benchmarks" in text
+    assert text.index("None of the PoAs") < text.index("therefore unable to determine")
+
+
+def test_a_recommendation_is_quoted_with_its_lettered_parts(corpus):
+    answer = corpus.ask("What did the 2019 Turin evaluation recommend to improve coordination "
+                        "among the Centre's programmes that deal with migration?")
+    assert answer.answerable
+    assert "Recommendation 4: Enhance dialogue" in answer.answer
+    assert "\n- a. Consider convening a regular meeting forum" in answer.answer
+    parts = answer.answer.split("regular meeting forum")[1].split("\n\n")[0]
+    assert "Recommendation 5" not in parts  # the next recommendation is no part of this one

@@ -119,6 +119,9 @@ class ExtractiveAnswerer:
             elif candidate.score + follows(candidate) < opts.min_ratio * best:
                 continue
             if self._repeats(candidate, chosen, seen_text):
+                # another copy of a chosen sentence (overlapping chunks, a summary repeating
+                # the body): its continuation continues the chosen one
+                ends.setdefault((candidate.passage, candidate.sentence), candidate.end)
                 continue
             chosen.append(candidate)
             ends[(candidate.passage, candidate.sentence)] = candidate.end

@@ -68,7 +68,10 @@ _SHARE = re.compile(
 _RATE = re.compile(r"\b(?:what|which)\s+([\w -]{0,30}?\brate)\b", re.IGNORECASE)
 #: A question that asks for a date: "when" opening it or a clause, "what year", "how long".
 DATE_QUESTION = re.compile(
-    r"^\s*when\b|[,;]\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:dates?|days?|months?|years?|"
+    # "When the Committee re-examined the instruments, which changes did it point to?": a
+    # clause of time before the question, which asks for no date
+    r"^\s*when\b(?![^?]*?,\s*(?:which|what|who|whom|whose|how|where|why|did|does|do|was|were|"
+    r"is|are|has|have|had|can|could|would|should)\b)|[,;]\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:dates?|days?|months?|years?|"
     r"period|time\s?frame)\b|\bsince when\b|\bhow long\b",
     re.IGNORECASE,
 )

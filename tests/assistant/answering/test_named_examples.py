@@ -307,3 +307,16 @@ def test_a_recommendation_is_quoted_with_its_lettered_parts(corpus):
     assert "\n- a. Consider convening a regular meeting forum" in answer.answer
     parts = answer.answer.split("regular meeting forum")[1].split("\n\n")[0]
     assert "Recommendation 5" not in parts  # the next recommendation is no part of this one
+
+
+def test_the_continuation_of_a_sentence_given_twice_is_found_after_either_copy(corpus):
+    # the 2008 report states the CEACR's conclusion in two places (overlapping chunks give it
+    # three times); the changes it cited follow only one copy, and the question's opening
+    # "When ..." is a clause of time, not a request for a date
+    answer = corpus.ask("When the ILO's Committee of Experts looked again at the instruments "
+                        "on migrant workers in 1998, what changes in the international context "
+                        "did it name, according to the 2008 strategy evaluation?")
+    assert answer.answerable
+    text = " ".join(answer.answer.split())
+    assert "declining role of state leadership" in text
+    assert text.count("the CEACR concluded that the international context had changed") == 1

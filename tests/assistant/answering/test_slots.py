@@ -160,6 +160,11 @@ def test_a_value_counts_only_from_a_passage_that_names_what_was_asked_about():
     ("Did the evaluation find that IOM drew on the Multilateral Framework when advising "
      "governments?", False),
     ("What kinds of staff were focal points when the 2013 evaluation was done?", False),
+    # a clause of time before the question proper: it asks which changes, not when
+    ("When the Committee re-examined the instruments in 1998, which changes did it cite?",
+     False),
+    ("When the project ended, which countries had adopted a policy?", False),
+    ("When was the policy adopted, and by whom?", True),
 ])
 def test_a_when_that_joins_clauses_asks_for_no_date(question, dated):
     from assistant.answering.evidence import answer_type_match

@@ -57,6 +57,17 @@ def record(run: subprocess.CompletedProcess) -> dict:
     return data
 
 
+def rounded(value: object, places: int = 4) -> object:
+    """``value`` with every float rounded to ``places`` decimals, inside lists and dicts."""
+    if isinstance(value, float):
+        return round(value, places)
+    if isinstance(value, dict):
+        return {k: rounded(v, places) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v, places) for v in value]
+    return value
+
+
 def background_servers(index: Path) -> list[dict]:
     out = []
     for path in (index / ".serving").glob("*.json"):
@@ -105,7 +116,9 @@ def test_the_first_ask_starts_a_server_that_answers_the_next_ones(index):
         found = cli(index, "search", "project budget", "--k", "3", "--json")
         local = cli(index, "search", "project budget", "--k", "3", "--json", "--local")
         assert not imported_chroma(found) and imported_chroma(local)
-        assert record(found) == record(local)
+        # the server embeds the query with torch, the local command on numpy: the ranking and
+        # passages are the same, a score may differ in its sixth decimal
+        assert rounded(record(found)) == rounded(record(local))
 
         # read-only: ask, search, documents and health; nothing that writes
         assert status_of(url, "GET", "/healthz") == 200

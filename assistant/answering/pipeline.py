@@ -9,6 +9,7 @@ The same steps run for every answerer; only the drafting and the follow-up rewri
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +48,8 @@ from assistant.records import (
 from assistant.retrieval.hybrid import HybridRetriever, to_passage
 from assistant.retrieval.scope import ReportScoper, Scope
 from assistant.settings import Settings
+from assistant.text import is_list_item, words
+from ingest.records import Chunk
 from vectorstore import Embedder, Fts5LexicalIndex
 from vectorstore.sentence_store import SentenceVectorStore
 
@@ -161,6 +164,41 @@ class AnswerPipeline:
             extra += [to_passage(c, 0, 0.0, None, None) for c in located.chunks[:ITEM_PASSAGES]]
         return _appended(passages, extra), favoured
 
+    def _mended(self, passages: tuple[Passage, ...]) -> tuple[Passage, ...]:
+        """``passages`` with what a chunk boundary cut off put back from the next chunk of
+        their report: the rest of a sentence cut in the middle ("Recommendation 2: The Office
+        needs to develop a strategy for" / "collaboration with other international
+        organizations ..."), or the items of a list whose intro ends the passage ("...,
+        including:"). The passage then ends where the added text ends in the next chunk."""
+        out = []
+        for passage in passages:
+            nxt: list[Chunk] = []  # the next chunk, looked up only when the passage is cut
+
+            def following(passage: Passage = passage, nxt: list[Chunk] = nxt) -> str:
+                nxt[:] = self._next_chunk(passage)
+                return nxt[0].text if nxt else ""
+
+            tail, used = _cut_off(passage.text, following)
+            if tail and nxt:
+                after = nxt[0]
+                pages = [n for n in (passage.page_end, after.page_start, after.page_end) if n]
+                passage = replace(
+                    passage, text=passage.text.rstrip() + tail,
+                    page_end=max(pages) if pages else None,
+                    char_end=after.char_start + used if after.section == passage.section
+                    else passage.char_end,
+                )
+            out.append(passage)
+        return tuple(out)
+
+    def _next_chunk(self, passage: Passage) -> list[Chunk]:
+        """The chunk after ``passage`` in its report, as a list of one (none at its end)."""
+        chunks = self.retriever.report_chunks(passage.source)
+        for here, after in zip(chunks, chunks[1:], strict=False):
+            if here.chunk_id == passage.chunk_id:
+                return [after]
+        return []
+
     def _scope(self, question: str, history: Sequence[Turn]) -> Scope:
         """The reports the question names; a follow-up that names none keeps the reports its
         conversation was about."""
@@ -247,6 +285,7 @@ class AnswerPipeline:
         favoured = None
         if item is not None:  # "the final recommendation": the passages that mention it
             passages, favoured = self._with_item(passages, item, filters.sources)
+        passages = self._mended(passages)
         timings["retrieve"] = _ms(clock)
         yield AnswerEvent("passages", passages=passages, standalone_question=standalone)
 
@@ -344,6 +383,52 @@ def closest_passages(passages: Sequence[Passage], limit: int = 3) -> list[Passag
         if len(chosen) == limit:
             break
     return chosen
+
+
+def _cut_off(text: str, following: Callable[[], str]) -> tuple[str, int]:
+    """What to append to a passage's ``text`` from the chunk after it (``following``, read
+    only when needed), and how many characters of that chunk it takes: ("", 0) unless the
+    passage ends mid-sentence or with a list's intro."""
+    end = text.rstrip()
+    if not end:
+        return "", 0
+    if end.endswith(":"):
+        nxt = following()
+        items, used = _leading_items(nxt, text)
+        return ("\n\n" + items, used) if items else ("", 0)
+    last_line = end.rsplit("\n", 1)[-1]
+    if end[-1] in ".!?;)\"”’" or not re.search(r"[a-z,]$", end) or len(words(last_line)) < 4:
+        return "", 0  # a whole sentence, or a heading, a label or a table cell
+    nxt = following()
+    rest = nxt.lstrip()
+    if not rest[:1].islower() or is_list_item(rest):
+        return "", 0
+    # the sentence's end: a full stop before a space, or before a footnote's number glued to
+    # the next sentence ("... of the ILC in 2004.10This strategy ...")
+    stop = next(
+        (m.end() for m in re.finditer(r"[.!?][\"”’)]*(?=\s|$|\d{1,3}[A-Z])", rest)), None
+    )
+    if stop is None or stop > len(rest.split("\n", 1)[0]):
+        return "", 0  # the rest is no sentence of one line
+    return " " + rest[:stop], len(nxt) - len(rest) + stop
+
+
+def _leading_items(text: str, before: str) -> tuple[str, int]:
+    """The list items that open ``text`` (blank lines between them allowed), after any lines
+    that ``before`` already holds, and where the last of them ends in ``text``; ("", 0) when
+    ``text`` opens with no item."""
+    held = {line.strip() for line in before.splitlines() if line.strip()}
+    items: list[str] = []
+    used = offset = 0
+    for line in text.splitlines(keepends=True):
+        offset += len(line)
+        if not line.strip() or (not items and line.strip() in held):
+            continue
+        if not is_list_item(line):
+            break
+        items.append(line.rstrip())
+        used = offset - (len(line) - len(line.rstrip()))
+    return "\n\n".join(items), used
 
 
 def _appended(passages: tuple[Passage, ...], extra: Sequence[Passage]) -> tuple[Passage, ...]:

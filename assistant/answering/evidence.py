@@ -188,12 +188,14 @@ class SentenceCache:
                 _put(self._vectors, missing[i][0], vector, self.size)
             missing = [kv for i, kv in enumerate(missing) if i not in kept]
         if missing:
-            missing.sort(key=lambda kv: len(kv[1]))
-            vectors = self.embedder.embed_sentences([text for _, text in missing])
-            for (key, _), vector in zip(missing, vectors, strict=True):
-                _put(self._vectors, key, vector, self.size)
+            # each distinct text once: copies of a sentence (overlapping chunks) get the same
+            # vector, so they tie exactly wherever they are compared
+            texts = sorted({text for _, text in missing}, key=lambda t: (len(t), t))
+            by_text = dict(zip(texts, self.embedder.embed_sentences(texts), strict=True))
+            for key, text in missing:
+                _put(self._vectors, key, by_text[text], self.size)
             if self.store is not None:
-                self.store.put([(text, v) for (_, text), v in zip(missing, vectors, strict=True)])
+                self.store.put(list(by_text.items()))
         if not keys:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.vstack([self._vectors[key] for key in keys])

@@ -136,3 +136,26 @@ def test_a_list_keeps_its_shape(checker):
         "- train labour inspectors [1]",
         "- publish migration statistics every year [1]",
     ]
+
+
+def test_copies_of_a_sentence_get_one_vector(embedder):
+    # overlapping chunks repeat sentences; each distinct text is embedded once, so copies tie
+    # exactly wherever they are compared, whatever else shares their batch
+    shared = "Its budget was US$ 2,580,649 over 38 months."
+    first = passage(1, f"The project was funded by DFID. {shared}")
+    second = passage(2, f"{shared} It ended in 2009.")
+    calls: list[list[str]] = []
+    original = embedder.embed_sentences
+
+    class Counting:
+        name = embedder.name
+        dimension = embedder.dimension
+
+        def embed_sentences(self, texts):
+            calls.append(list(texts))
+            return original(texts)
+
+    cache = SentenceCache(Counting())  # type: ignore[arg-type]
+    vectors = cache.vectors([(first, 1), (second, 0), (first, 0)])
+    assert (vectors[0] == vectors[1]).all()
+    assert sum(len(c) for c in calls) == 2  # the shared sentence and the other one

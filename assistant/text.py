@@ -83,6 +83,23 @@ NAME_WORD = r"(?:[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*(?![\w-])|[A-Z]{2,}(?![\w-]))
 _NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:of|for|on|the)\s+)?{NAME_WORD})+")
 
 
+#: Words that open a question's clause and are capitalised only for being first: prepositions
+#: and adverbs ("Besides the ILO, ...", "Beyond ILO constituents, ..."); a first word in -ing
+#: ("Leaving IOM's profile aside", "Looking at the 2013 evaluation") is one too.
+_OPENERS = frozenset(
+    """besides beyond aside apart given unlike despite among amongst across toward towards
+    alongside regarding concerning except excluding including throughout apart unlike
+    compared""".split()
+)
+
+
+def _opens_clause(word: str) -> bool:
+    """Is ``word``, the first of a question, capitalised only because it comes first?"""
+    lower = word.lower()
+    return (lower in STOPWORDS or lower in _FILLER or lower in _OPENERS
+            or (lower.endswith("ing") and len(lower) > 5))
+
+
 def key_phrases(text: str) -> list[str]:
     """Multi-word names: "Domestic Workers Convention", "Safe and Fair", "UN Women". The first
     word of the text is left out unless the name goes on after it ("What Safe ..." is not one)."""
@@ -92,7 +109,8 @@ def key_phrases(text: str) -> list[str]:
         phrase = match.group(0)
         if match.start() == 0 or text[: match.start()].rstrip().endswith((".", "?", "!")):
             first, _, rest = phrase.partition(" ")
-            phrase = rest if first.lower() in STOPWORDS | _FILLER else phrase
+            if _opens_clause(first):  # "Besides the ILO, ...", "Leaving IOM's profile aside"
+                phrase = re.sub(r"^(?:(?:of|for|on|the)\s+)+", "", rest)
         phrase = re.sub(r"['’]s$", "", phrase)
         if " " in phrase:
             out.append(phrase)

@@ -334,3 +334,11 @@ def test_a_recommendation_cut_by_a_chunk_boundary_is_quoted_whole(corpus):
     # the cited passage holds the whole sentence, so the citation check could verify it
     assert any("develop a strategy for collaboration with other international organizations"
                in " ".join(c.text.split()) for c in answer.citations)
+
+
+def test_an_opening_besides_is_not_a_name_the_reports_must_mention(corpus):
+    answer = corpus.ask("Besides the ILO, which international organisations are interested in "
+                        "human trafficking and migrant smuggling, according to the 2008 strategy "
+                        "evaluation?")
+    assert answer.answerable, answer.answer
+    assert "UNODC" in answer.answer and "OHCHR" in answer.answer

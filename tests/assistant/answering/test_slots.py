@@ -232,3 +232,18 @@ def test_a_counted_thing_may_be_written_as_its_acronym():
     # a possessive opens no acronym: "Nepal's outgoing migrant" is no "NOM"
     (share,) = expected_slots("What share of Nepal's outgoing migrant workers were men?")
     assert "nom" not in share.focus
+
+
+def test_a_word_capitalised_for_opening_the_question_names_nothing():
+    from assistant.text import key_phrases
+
+    # "Besides" and "Leaving" open the question; they are no part of a name that the passages
+    # must mention ("The passages found do not mention Besides the ILO")
+    assert key_phrases("Besides the ILO, which bodies work on trafficking?") == []
+    assert key_phrases("Leaving IOM's profile aside, what worried the unions?") == []
+    assert key_phrases("Beyond ILO Constituents, who took the course?") == ["ILO Constituents"]
+    # a name that opens the question is still one
+    assert key_phrases("Sri Lanka's policy was adopted when?") == ["Sri Lanka"]
+    assert key_phrases("Decent Work Country Programmes mention migration?") == [
+        "Decent Work Country Programmes"
+    ]

@@ -111,9 +111,12 @@ def key_phrases(text: str) -> list[str]:
             first, _, rest = phrase.partition(" ")
             if _opens_clause(first):  # "Besides the ILO, ...", "Leaving IOM's profile aside"
                 phrase = re.sub(r"^(?:(?:of|for|on|the)\s+)+", "", rest)
-        phrase = re.sub(r"['’]s$", "", phrase)
-        if " " in phrase:
-            out.append(phrase)
+        # a possessive parts two names: "the ILO's Indonesia country programme" names the ILO
+        # and Indonesia, "Sri Lanka's National Labour Migration Policy" Sri Lanka and the policy
+        for part in re.split(r"['’]s(?:\s+|$)", phrase):
+            part = re.sub(r"^(?:(?:of|for|on|the)\s+)+|\s+(?:of|for|on|the)$", "", part.strip())
+            if " " in part:
+                out.append(part)
     return out
 
 

@@ -244,6 +244,11 @@ def test_a_word_capitalised_for_opening_the_question_names_nothing():
     assert key_phrases("Beyond ILO Constituents, who took the course?") == ["ILO Constituents"]
     # a name that opens the question is still one
     assert key_phrases("Sri Lanka's policy was adopted when?") == ["Sri Lanka"]
+    # a possessive parts two names, each looked for in the passages on its own
+    assert key_phrases("Which workers had the ILO's Indonesia country programme chosen?") == []
+    assert key_phrases("When was Sri Lanka's National Labour Migration Policy adopted?") == [
+        "Sri Lanka", "National Labour Migration Policy"
+    ]
     assert key_phrases("Decent Work Country Programmes mention migration?") == [
         "Decent Work Country Programmes"
     ]

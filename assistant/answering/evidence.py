@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.slots import DATE_QUESTION, Slot, fills, mentions, word_forms
+from assistant.answering.slots import (
+    DATE_QUESTION,
+    NAME_PREFIX,
+    Slot,
+    fills,
+    mentions,
+    word_forms,
+)
 from assistant.records import Passage
 from assistant.text import (
     KEY_VALUE,
@@ -471,10 +478,13 @@ def unmentioned(terms: Iterable[str], found: set[str]) -> list[str]:
 
 
 def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:
-    """Do all ``terms`` occur within :data:`NAME_WINDOW` consecutive ``tokens``?"""
-    wanted = set(terms)
+    """Do all ``terms`` occur within :data:`NAME_WINDOW` consecutive ``tokens``? A word counts
+    in another form that shares its first :data:`NAME_PREFIX` letters ("Latin American" is
+    named by "Latin America"), as in the name checks of :mod:`assistant.answering.slots`."""
+    wanted = {t[:NAME_PREFIX] for t in terms}
     if not wanted:
         return True
+    tokens = [t[:NAME_PREFIX] for t in tokens]
     for i, token in enumerate(tokens):
         if token in wanted and wanted <= set(tokens[i:i + NAME_WINDOW]) | set(
             tokens[max(0, i - NAME_WINDOW + 1):i + 1]

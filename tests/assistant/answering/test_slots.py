@@ -252,3 +252,13 @@ def test_a_word_capitalised_for_opening_the_question_names_nothing():
     assert key_phrases("Decent Work Country Programmes mention migration?") == [
         "Decent Work Country Programmes"
     ]
+
+
+def test_a_name_in_another_word_form_is_mentioned():
+    from assistant.answering.evidence import _near
+    from assistant.text import content_terms, stem, words
+
+    tokens = [stem(w) for w in words("migration to countries in Latin America represents")]
+    # "Latin American" is named by "Latin America", as "Sri Lankan" by "Sri Lanka"
+    assert _near(content_terms("Latin American"), tokens)
+    assert not _near(content_terms("Latin Caribbean"), tokens)

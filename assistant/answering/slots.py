@@ -60,6 +60,10 @@ _PHRASE_END = frozenset(
 _PHRASE_WORDS = 3
 _JOIN_WORDS = frozenset("of for the and de van von".split())
 _COUNT = re.compile(r"\bhow\s+many\s+([^,;?]+)", re.IGNORECASE)
+#: "how many *were* thematic studies": a count whose noun comes after the verb.
+#: ("how many were looked at": a participle, which names nothing counted)
+#: ("in how many was labour migration mentioned": the subject of the verb is no count)
+_COPULA = re.compile(r"^(?:were|are)\s+(?=[a-z])(?![a-z]+(?:ed|en)\b)", re.IGNORECASE)
 _MUCH = re.compile(r"\bhow\s+much\s+([^,;?]+)", re.IGNORECASE)
 _SHARE = re.compile(
     r"\b(?:what|which)\s+(?:percentage|proportion|share|per\s?cent(?:age)?|fraction|rate)\b"
@@ -90,6 +94,8 @@ _COUNTRY_ASKED = re.compile(
 # A place: a capitalised word that does not open the sentence and is no acronym ("Bangkok").
 _PLACE_WORD = re.compile(r"(?<=\S\s)(?:[A-Z][a-z]{2,})(?:\s+[A-Z][a-z]+)*\b")
 _BUDGET = re.compile(r"\b(?:what|which)\s+(?:was|were|is|are)\s+(?:the\s+|its\s+|their\s+)?"
+                     # "the Turin Centre's total budget", "the project's cost": an owner first
+                     r"(?:[\w-]+(?:\s+[\w-]+){0,3}?['’]s\s+)?"
                      r"(?:total\s+)?(?:budget|cost|amount|funding|expenditure)\b", re.IGNORECASE)
 _WHO_ROLE = re.compile(
     r"(?:^|[,;]\s*|\band\s+)who\s+(?:was|were|is|are)\s+(?:the\s+|an?\s+)?(.+)", re.IGNORECASE
@@ -152,7 +158,11 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
     for match in _RATE.finditer(question):
         found.append(Slot("percent", _focus(match.group(1), ignore)))
     for match in _COUNT.finditer(question):
-        found.append(Slot("count", _focus(match.group(1), ignore)))
+        # "how many were country studies": the thing counted follows the verb
+        after_preposition = re.search(r"\b(?:in|of|for|from|to|at|on|by|with)\s*$",
+                                      question[:match.start()], re.IGNORECASE)
+        phrase = match.group(1) if after_preposition else _COPULA.sub("", match.group(1), count=1)
+        found.append(Slot("count", _focus(phrase, ignore)))
     for match in _MUCH.finditer(question):  # "how much travel money": an amount, or a count
         found.append(Slot("much", _focus(match.group(1), ignore)))
     if _BUDGET.search(question):
@@ -225,14 +235,15 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
         if slot.focus:
             share = _PERCENT.search(sentence) or _FRACTION.search(sentence)
             return bool(share) and _count_near_focus(
-                slot.focus, sentence, numbers(question), share=True
+                slot.focus, sentence, numbers(question) | _number_words(question), share=True
             )
         return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
     if slot.kind == "count":
         if not slot.focus:
-            return _new_number(sentence, question) or bool(_NUMBER_WORD.search(sentence))
+            return _new_number(sentence, question) or _new_number_word(sentence, question)
         return _count_near_focus(
-            slot.focus, sentence, numbers(question) | _enumerators(sentence)
+            slot.focus, sentence, numbers(question) | _number_words(question)
+            | _enumerators(sentence),
         )
     if slot.kind == "month":
         asked_months = {m.group(0) for m in _MONTH.finditer(question)}
@@ -278,7 +289,9 @@ def _count_near_focus(
     at_focus = [i for i, w in enumerate(tokens) if set(content_words(w)) & focus]
     for i, w in enumerate(tokens):
         value = normalise_number(w) if w[:1].isdigit() else None
-        is_count = (value is not None and value not in ignore) or bool(_NUMBER_WORD.fullmatch(w))
+        is_count = (value is not None and value not in ignore) or (
+            bool(_NUMBER_WORD.fullmatch(w)) and w.lower() not in ignore
+        )
         if is_count and any(
             0 < i - j <= COUNT_WINDOW  # "the committee had 12 members", "interviews: 79"
             or (0 < j - i <= COUNT_WINDOW
@@ -300,6 +313,17 @@ def _new_number(sentence: str, question: str) -> bool:
     """Does ``sentence`` state a number that the question does not, other than an
     enumerator?"""
     return bool(numbers(sentence) - numbers(question) - _enumerators(sentence))
+
+
+def _number_words(text: str) -> set[str]:
+    """The numbers ``text`` gives in words ("eight", "dozens"), lower case."""
+    return {m.group(0).lower() for m in _NUMBER_WORD.finditer(text)}
+
+
+def _new_number_word(sentence: str, question: str) -> bool:
+    """Does ``sentence`` count in words ("eight case studies") with a word the question does
+    not already use ("of the eight case studies, how many ...")?"""
+    return bool(_number_words(sentence) - _number_words(question))
 
 
 def _enumerators(sentence: str) -> set[str]:

@@ -33,6 +33,11 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("Circular migration schemes were agreed with which country?", ["country"], set()),
     ("Which member nations ratified it?", ["country"], set()),
     ("Whereas the report praises it, what does it criticise?", [], set()),
+    ("What was the Turin Centre's total budget for its training?", ["amount"], set()),
+    ("What is the project's cost?", ["amount"], set()),
+    ("Of the eight studies, how many were country studies?", ["count"], {"countri", "studi"}),
+    ("How many were looked at?", ["count"], set()),  # a participle counts nothing
+    ("In how many was labour migration mentioned?", ["count"], set()),  # counted: elided
 ])
 def test_expected_slots(question, kinds, focus):
     slots = expected_slots(question)
@@ -48,6 +53,15 @@ def test_a_count_needs_a_new_number_about_what_is_counted():
     assert not fills(slot, "A steering committee and three working groups were set up.", question)
     assert not fills(slot, "Its members met in 2008.", question)  # the question's own number
     assert not fills(Slot("count"), "Methods: (1) desk review (2) interviews.", "How many?")
+
+
+def test_a_count_in_words_that_the_question_already_gives_is_no_answer():
+    question = "Of the eight case studies, how many were thematic?"
+    assert not fills(Slot("count"), "It was supplemented with eight case studies.", question)
+    assert fills(Slot("count"), "Five were country studies and three thematic.", question)
+    studies = Slot("count", frozenset({"studi"}))
+    assert not fills(studies, "It was supplemented with eight case studies.", question)
+    assert fills(studies, "Three studies were thematic.", question)
 
 
 def test_a_place_is_a_capitalised_word_the_question_does_not_hold():

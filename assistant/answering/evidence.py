@@ -72,6 +72,7 @@ _FIELDS = {
         "much": _MONEY_FIELDS,
         "date": _DATE_FIELDS,
         "month": _DATE_FIELDS,
+        "duration": _DATE_FIELDS,
         "place": "country countries region regions location place venue",
         "country": "country countries",
         "name": "team evaluator evaluators consultant donor agency organization organisation "

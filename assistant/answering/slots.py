@@ -79,6 +79,14 @@ DATE_QUESTION = re.compile(
     r"period|time\s?frame)\b|\bsince when\b|\bhow long\b",
     re.IGNORECASE,
 )
+#: "How long did it run?": a duration, not a date ("when" elsewhere in it asks for a date).
+_HOW_LONG = re.compile(r"\bhow\s+long\b", re.IGNORECASE)
+#: A length of time: "2.7 years", "38 months", "a four-year project", "six weeks".
+_DURATION = re.compile(
+    rf"(?:\b\d+(?:[.,]\d+)?|\b(?:{'|'.join(_NUMBER_WORDS.split())}|several|a few))"
+    r"[\s-]+(?:years?|months?|weeks?|days?)\b",
+    re.IGNORECASE,
+)
 #: "In which months ...", "on what date ...": a year alone does not say.
 _MONTH_ASKED = re.compile(r"\b(?:which|what)\s+(?:exact\s+)?(?:months?|days?|dates?)\b",
                           re.IGNORECASE)
@@ -144,6 +152,7 @@ class Slot:
         """How a refusal names what was missing."""
         what = {"count": "the number", "much": "the amount", "amount": "the amount",
                 "percent": "the percentage", "date": "the date", "month": "the date",
+                "duration": "the duration",
                 "name": "the name", "place": "the place", "country": "the country"}[self.kind]
         return what
 
@@ -169,8 +178,10 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("amount"))
     if _MONTH_ASKED.search(question):
         found.append(Slot("month"))
-    elif DATE_QUESTION.search(question):
+    elif DATE_QUESTION.search(_HOW_LONG.sub(" ", question)):
         found.append(Slot("date"))
+    if _HOW_LONG.search(question):
+        found.append(Slot("duration"))
     if _COUNTRY_ASKED.search(question):
         found.append(Slot("country"))
     elif _PLACE.search(question):
@@ -190,7 +201,7 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
 def asks_who_or_when(slots: Sequence[Slot]) -> bool:
     """Do the question's ``slots`` ask for a name or a date? "Who evaluated it?" and "When was
     it carried out?" are about the report, not about a numbered item of it."""
-    return bool({s.kind for s in slots} & {"name", "date", "month"})
+    return bool({s.kind for s in slots} & {"name", "date", "month", "duration"})
 
 
 def _focus(phrase: str, ignore: frozenset[str]) -> frozenset[str]:
@@ -248,6 +259,9 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     if slot.kind == "month":
         asked_months = {m.group(0) for m in _MONTH.finditer(question)}
         return any(m.group(0) not in asked_months for m in _MONTH.finditer(sentence))
+    if slot.kind == "duration":  # "2.7 years", "a four-year project", "from 2006 to 2009"
+        return (bool(_DURATION.search(sentence)) or len(set(_YEAR.findall(sentence))) > 1
+                or len({m.group(0) for m in _MONTH.finditer(sentence)}) > 1)
     if slot.kind == "date":
         asked = set(_YEAR.findall(question))
         return bool(set(_YEAR.findall(sentence)) - asked) or bool(_MONTH.search(sentence))

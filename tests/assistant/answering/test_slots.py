@@ -38,6 +38,8 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("Of the eight studies, how many were country studies?", ["count"], {"countri", "studi"}),
     ("How many were looked at?", ["count"], set()),  # a participle counts nothing
     ("In how many was labour migration mentioned?", ["count"], set()),  # counted: elided
+    ("How long had the project been running?", ["duration"], set()),
+    ("When was it evaluated, and how long did it take?", ["date", "duration"], set()),
 ])
 def test_expected_slots(question, kinds, focus):
     slots = expected_slots(question)
@@ -276,3 +278,12 @@ def test_a_name_in_another_word_form_is_mentioned():
     # "Latin American" is named by "Latin America", as "Sri Lankan" by "Sri Lanka"
     assert _near(content_terms("Latin American"), tokens)
     assert not _near(content_terms("Latin Caribbean"), tokens)
+
+
+def test_how_long_asks_for_a_length_of_time():
+    question = "How long had the project been running?"
+    slot = Slot("duration")
+    assert fills(slot, "The evaluation covers about 2.7 years of work.", question)
+    assert fills(slot, "It was designed to be a four-year project.", question)
+    assert fills(slot, "Project duration: November 2006- December 2009", question)  # a span
+    assert not fills(slot, "The project began in November 2006.", question)  # a date only

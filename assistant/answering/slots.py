@@ -122,7 +122,9 @@ _WHO = re.compile(
     r"(?:^|[,;]\s*|\band\s+)who\b|(?:^|;\s*|\band\s+|\bto\s+)whom\b"
     # "which person", "which UN agency", "what international organization": up to two words
     # between the question word and a noun for a person or a body
-    r"|\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:person|individual|organi[sz]ation|agency|donor|"
+    # (not "what did one person say": the person is the subject of an auxiliary)
+    r"|\b(?:which|what)\s+(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would|can|"
+    r"could|should|might|may)\b)[\w-]+\s+){0,2}?(?:person|individual|organi[sz]ation|agency|donor|"
     r"institution|ministry|consultant|firm|company)\b", re.IGNORECASE,
 )
 # A name: two or more capitalised words ("Philip Martin", "Department for International

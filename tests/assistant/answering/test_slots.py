@@ -38,6 +38,8 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("Of the eight studies, how many were country studies?", ["count"], {"countri", "studi"}),
     ("How many were looked at?", ["count"], set()),  # a participle counts nothing
     ("In how many was labour migration mentioned?", ["count"], set()),  # counted: elided
+    ("What did one person say the ILO has to be?", [], set()),  # what was said, no name
+    ("What did the agency recommend?", [], set()),
     ("How long had the project been running?", ["duration"], set()),
     ("When was it evaluated, and how long did it take?", ["date", "duration"], set()),
 ])

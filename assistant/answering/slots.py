@@ -60,6 +60,7 @@ _PHRASE_END = frozenset(
 _PHRASE_WORDS = 3
 _JOIN_WORDS = frozenset("of for the and de van von".split())
 _COUNT = re.compile(r"\bhow\s+many\s+([^,;?]+)", re.IGNORECASE)
+_ACRONYM_WHO = re.compile(r"\bWHO\b")
 #: "how many *were* thematic studies": a count whose noun comes after the verb.
 #: ("how many were looked at": a participle, which names nothing counted)
 #: ("in how many was labour migration mentioned": the subject of the verb is no count)
@@ -164,6 +165,8 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
     budget?" has two); none when it asks for something open (a finding, a recommendation, a
     list). ``ignore``: terms that only name the report."""
     found: list[Slot] = []
+    if not question.isupper():  # "with IOM and WHO": the World Health Organization, no "who"
+        question = _ACRONYM_WHO.sub("the_WHO", question)
     for match in _SHARE.finditer(question):
         found.append(Slot("percent", _focus(match.group(1), ignore)))
     for match in _RATE.finditer(question):

@@ -40,6 +40,8 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("In how many was labour migration mentioned?", ["count"], set()),  # counted: elided
     ("What did one person say the ILO has to be?", [], set()),  # what was said, no name
     ("What did the agency recommend?", [], set()),
+    ("What did the project help WHO and the Alliance develop?", [], set()),  # the acronym
+    ("WHO FUNDED IT?", ["name"], {"fund", "funder", "donor", "financ", "sponsor", "grant"}),
     ("How long had the project been running?", ["duration"], set()),
     ("When was it evaluated, and how long did it take?", ["date", "duration"], set()),
 ])

@@ -66,6 +66,9 @@ _ACRONYM_WHO = re.compile(r"\bWHO\b")
 #: ("in how many was labour migration mentioned": the subject of the verb is no count)
 _COPULA = re.compile(r"^(?:were|are)\s+(?=[a-z])(?![a-z]+(?:ed|en)\b)", re.IGNORECASE)
 _MUCH = re.compile(r"\bhow\s+much\s+([^,;?]+)", re.IGNORECASE)
+#: "how much of the outflow goes to ...": a share ("at least one third"), which names the
+#: whole in its own words ("the flows"); "how much of a priority" asks for a degree.
+_SHARE_OF = re.compile(r"of\s+(?:the|its|their|these|those|all)\b", re.IGNORECASE)
 _SHARE = re.compile(
     r"\b(?:what|which)\s+(?:percentage|proportion|share|per\s?cent(?:age)?|fraction|rate)\b"
     r"(?:\s+of)?\s*([^,;?]*)", re.IGNORECASE,
@@ -178,7 +181,10 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         phrase = match.group(1) if after_preposition else _COPULA.sub("", match.group(1), count=1)
         found.append(Slot("count", _focus(phrase, ignore)))
     for match in _MUCH.finditer(question):  # "how much travel money": an amount, or a count
-        found.append(Slot("much", _focus(match.group(1), ignore)))
+        if _SHARE_OF.match(match.group(1)):  # "how much of the outflow": a share of a whole
+            found.append(Slot("percent"))
+        else:
+            found.append(Slot("much", _focus(match.group(1), ignore)))
     if _BUDGET.search(question):
         found.append(Slot("amount"))
     if _MONTH_ASKED.search(question):
@@ -253,7 +259,8 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
             return bool(share) and _count_near_focus(
                 slot.focus, sentence, numbers(question) | _number_words(question), share=True
             )
-        return bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
+        return (bool(_PERCENT.search(sentence)) or bool(_NUMBER_WORD.search(sentence))
+                or bool(_FRACTION.search(sentence)))
     if slot.kind == "count":
         if not slot.focus:
             return _new_number(sentence, question) or _new_number_word(sentence, question)

@@ -42,6 +42,8 @@ from assistant.answering.slots import Slot, expected_slots, fills
     ("What did the agency recommend?", [], set()),
     ("What did the project help WHO and the Alliance develop?", [], set()),  # the acronym
     ("WHO FUNDED IT?", ["name"], {"fund", "funder", "donor", "financ", "sponsor", "grant"}),
+    ("How much of the outflow goes to Latin America?", ["percent"], set()),  # a share
+    ("How much of a priority were migrants?", ["much"], {"prioriti"}),  # a degree
     ("How long had the project been running?", ["duration"], set()),
     ("When was it evaluated, and how long did it take?", ["date", "duration"], set()),
 ])
@@ -291,3 +293,11 @@ def test_how_long_asks_for_a_length_of_time():
     assert fills(slot, "It was designed to be a four-year project.", question)
     assert fills(slot, "Project duration: November 2006- December 2009", question)  # a span
     assert not fills(slot, "The project began in November 2006.", question)  # a date only
+
+
+def test_how_much_of_the_whole_is_filled_by_a_share_in_words():
+    question = "For people leaving Peru, how much of the outflow goes to Latin America?"
+    (slot,) = expected_slots(question)
+    assert fills(slot, "Migration to Latin America represents at least one third of the flows.",
+                 question)
+    assert not fills(slot, "Migrants from Peru go to Spain and Italy.", question)

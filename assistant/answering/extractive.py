@@ -47,6 +47,8 @@ class ExtractiveOptions:
     covered_weight: float = 0.3  # weight of a question term another chosen sentence covers
     # added to the gain of a sentence that continues a chosen one in its paragraph
     continuation_bonus: float = 0.05
+    # instead, for a continuation that refers back to the chosen one ("These projects ...")
+    reference_bonus: float = 0.1
 
 
 class ExtractiveAnswerer:
@@ -106,7 +108,9 @@ class ExtractiveAnswerer:
                     return 0.0
                 before = ends.get((s.passage, s.sentence - 1))
                 if before is not None and "\n" not in texts[s.passage][before:s.start]:
-                    return opts.continuation_bonus
+                    # "These projects aimed to ...": it says what the chosen one is about
+                    return (opts.reference_bonus if refers_back(s.text)
+                            else opts.continuation_bonus)
                 after = starts.get((s.passage, s.sentence + 1))
                 if after is not None and "\n" not in texts[s.passage][s.end:after]:
                     return opts.continuation_bonus

@@ -3,6 +3,8 @@ answered on the real default corpus: the right report, or an honest refusal."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant import Filters
 from assistant.answering.prompts import NO_CONTEXT
 
@@ -288,15 +290,27 @@ def test_a_footnote_citing_a_web_address_is_not_quoted(corpus):
     assert "http" not in answer.answer
 
 
-def test_a_consequence_is_quoted_with_the_sentence_it_rests_on(corpus):
+@pytest.mark.parametrize(("question", "first", "then"), [
     # the best sentence draws a consequence ("was therefore unable to determine the
     # feasibility"); the sentence before it says what was missing
-    answer = corpus.ask("Why could the 2008 evaluation not judge whether the regional plans "
-                        "of action on labour migration were feasible?")
+    ("Why could the 2008 evaluation not judge whether the regional plans of action on labour "
+     "migration were feasible?",
+     "None of the PoAs reviewed contained targets or benchmarks", "therefore unable to determine"),
+    # the LMPP report names two regional projects in one sentence and says what they aimed at
+    # in the next ("These projects aimed to ..."), which shares few of the question's words
+    ("What were the two ILO regional projects in Asia and the Pacific that the LMPP project "
+     "supplemented trying to achieve?",
+     "two TC projects based in the Regional office for Asia and the Pacific",
+     "These projects aimed to promote the Multilateral Framework"),
+])
+def test_two_sentences_that_make_one_point_are_quoted_together_in_order(
+    corpus, question, first, then
+):
+    answer = corpus.ask(question)
     assert answer.answerable
     text = " ".join(answer.answer.split())
-    assert "None of the PoAs reviewed contained targets or benchmarks" in text
-    assert text.index("None of the PoAs") < text.index("therefore unable to determine")
+    assert first in text and then in text
+    assert text.index(first) < text.index(then)
 
 
 def test_a_recommendation_is_quoted_with_its_lettered_parts(corpus):

@@ -60,11 +60,12 @@ _PHRASE_END = frozenset(
 _PHRASE_WORDS = 3
 _JOIN_WORDS = frozenset("of for the and de van von".split())
 _COUNT = re.compile(r"\bhow\s+many\s+([^,;?]+)", re.IGNORECASE)
-_ACRONYM_WHO = re.compile(r"\bWHO\b")
 #: "how many *were* thematic studies": a count whose noun comes after the verb.
 #: ("how many were looked at": a participle, which names nothing counted)
 #: ("in how many was labour migration mentioned": the subject of the verb is no count)
 _COPULA = re.compile(r"^(?:were|are)\s+(?=[a-z])(?![a-z]+(?:ed|en)\b)", re.IGNORECASE)
+#: "in how many ...", "of how many ...": the question before a count ends with a preposition.
+_ENDS_WITH_PREPOSITION = re.compile(r"\b(?:in|of|for|from|to|at|on|by|with)\s*$", re.IGNORECASE)
 _MUCH = re.compile(r"\bhow\s+much\s+([^,;?]+)", re.IGNORECASE)
 #: "how much of the outflow goes to ...": a share ("at least one third"), which names the
 #: whole in its own words ("the flows"); "how much of a priority" asks for a degree.
@@ -131,6 +132,8 @@ _WHO = re.compile(
     r"could|should|might|may)\b)[\w-]+\s+){0,2}?(?:person|individual|organi[sz]ation|agency|donor|"
     r"institution|ministry|consultant|firm|company)\b", re.IGNORECASE,
 )
+#: The World Health Organization's acronym, which the case-blind patterns above read as "who".
+_ACRONYM_WHO = re.compile(r"\bWHO\b")
 # A name: two or more capitalised words ("Philip Martin", "Department for International
 # Development"), or an acronym that is not part of a code.
 _NAME = re.compile(
@@ -168,17 +171,15 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
     budget?" has two); none when it asks for something open (a finding, a recommendation, a
     list). ``ignore``: terms that only name the report."""
     found: list[Slot] = []
-    if not question.isupper():  # "with IOM and WHO": the World Health Organization, no "who"
-        question = _ACRONYM_WHO.sub("the_WHO", question)
     for match in _SHARE.finditer(question):
         found.append(Slot("percent", _focus(match.group(1), ignore)))
     for match in _RATE.finditer(question):
         found.append(Slot("percent", _focus(match.group(1), ignore)))
     for match in _COUNT.finditer(question):
         # "how many were country studies": the thing counted follows the verb
-        after_preposition = re.search(r"\b(?:in|of|for|from|to|at|on|by|with)\s*$",
-                                      question[:match.start()], re.IGNORECASE)
-        phrase = match.group(1) if after_preposition else _COPULA.sub("", match.group(1), count=1)
+        phrase = match.group(1)
+        if not _ENDS_WITH_PREPOSITION.search(question[:match.start()]):
+            phrase = _COPULA.sub("", phrase, count=1)
         found.append(Slot("count", _focus(phrase, ignore)))
     for match in _MUCH.finditer(question):  # "how much travel money": an amount, or a count
         if _SHARE_OF.match(match.group(1)):  # "how much of the outflow": a share of a whole
@@ -197,14 +198,16 @@ def expected_slots(question: str, ignore: frozenset[str] = frozenset()) -> tuple
         found.append(Slot("country"))
     elif _PLACE.search(question):
         found.append(Slot("place"))
-    role = _WHO_ROLE.search(question)
+    # "with IOM and WHO": the World Health Organization, no "who"
+    asking = question if question.isupper() else _ACRONYM_WHO.sub("the_WHO", question)
+    role = _WHO_ROLE.search(asking)
     if role is not None and re.match(r"[a-z]+ing\b", role.group(1)):
         role = None  # "who was leading it": a verb, not a post ("who was paying": a funder)
     if role is not None:
         found.append(Slot("name", _focus(role.group(1), ignore)))
-    elif _WHO_FUNDS.search(question):
+    elif _WHO_FUNDS.search(asking):
         found.append(Slot("name", FUNDER_TERMS))
-    elif _WHO.search(question):
+    elif _WHO.search(asking):
         found.append(Slot("name"))
     return tuple(dict.fromkeys(found))
 

@@ -76,6 +76,10 @@ _ENV_FIELDS = {
     "FILL_SENTENCE_VECTORS": "fill_sentence_vectors",
     "INGEST_HELPER_PROCESS": "ingest_helper_process",
     "REFUSAL_THRESHOLD": "refusal_threshold",
+    "ANSWER_VERIFIER": "answer_verifier",
+    "VERIFIER_SENTENCES": "verifier_sentences",
+    "VERIFIER_WEIGHT": "verifier_weight",
+    "VERIFIER_REFUSE_BELOW": "verifier_refuse_below",
     "LLM": "llm",
     "LLM_BASE_URL": "llm_base_url",
     "LLM_API_KEY": "llm_api_key",
@@ -187,6 +191,22 @@ class Settings(BaseModel):
         REFUSAL_THRESHOLD, ge=0.0, le=1.0,
         description="answerability below this means the reports do not answer the question "
         "(calibrated with `assistant eval --calibrate`; see docs/answers.md)",
+    )
+    answer_verifier: Literal["none", "local"] = Field(
+        "none", description="a reading model that checks the best candidate sentences before the "
+        "answer: local (the `local_model` GGUF model, about 0.7 s a sentence with the 1.5B model "
+        "on two cores) or none (docs/answers.md, the sentence check)",
+    )
+    verifier_sentences: int = Field(
+        5, ge=1, le=20, description="candidate sentences the verifier reads, best first"
+    )
+    verifier_weight: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="how far the verifier's log-odds of yes move a sentence's score",
+    )
+    verifier_refuse_below: float = Field(
+        -100.0, description="refuse when no sentence the verifier read gets log-odds of yes "
+        "this high",
     )
     llm: str | None = Field(None, description="chat model as provider:model, e.g. openai:MODEL")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server URL")

@@ -281,6 +281,10 @@ class ScoredSentence:
     bonus: float  # answer-type bonus included in ``score``
     terms: frozenset[str]
     vector: np.ndarray
+    # what a reading model's check added to ``score`` and ``bonus`` (:mod:`.verify`): it
+    # reorders the sentences, but the extractive answer's bar (a share of the best sentence's
+    # score) is set without it, so the check changes which sentences are quoted, not how many
+    verified: float = 0.0
 
 
 @dataclass(frozen=True)

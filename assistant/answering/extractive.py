@@ -81,7 +81,8 @@ class ExtractiveAnswerer:
                 chosen.append(pick)
                 covered |= set(pick.terms)
                 seen_text.add(" ".join(pick.text.lower().split()))
-                best = pick.score if best is None else max(best, pick.score)
+                raw = pick.score - pick.verified
+                best = raw if best is None else max(best, raw)
         total = sum(evidence.question_terms.values()) or 1.0
         ends = {(c.passage, c.sentence): c.end for c in chosen}  # chosen: where each ends
         # chosen sentences that rest on the one before them: where each starts
@@ -118,9 +119,10 @@ class ExtractiveAnswerer:
 
             candidate = max(pool, key=gain)
             pool.remove(candidate)
+            raw = candidate.score - candidate.verified  # the bar is set without the check
             if best is None:
-                best = candidate.score
-            elif candidate.score + follows(candidate) < opts.min_ratio * best:
+                best = raw
+            elif raw + follows(candidate) < opts.min_ratio * best:
                 continue
             if self._repeats(candidate, chosen, seen_text):
                 # another copy of a chosen sentence (overlapping chunks, a summary repeating

@@ -59,6 +59,7 @@ class LocalRuntime:
         self._run_lock = threading.Lock()
         self._state = threading.Lock()
         self._waiting = 0
+        self._chat_format: Any = None
 
     @property
     def loaded(self) -> bool:
@@ -88,11 +89,9 @@ class LocalRuntime:
                     ) from exc
             return self._llama
 
-    def chat(
-        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
-        """Stream the model's reply to ``messages``; waits its turn, or raises ModelBusy when
-        ``max_waiting`` generations are already queued."""
+    def _turn(self) -> None:
+        """Wait for the model (holding ``_run_lock`` on return), or raise ModelBusy when
+        ``max_waiting`` calls are already queued."""
         with self._state:
             if self._waiting >= self.options.max_waiting:
                 raise ModelBusy(
@@ -105,6 +104,71 @@ class LocalRuntime:
         finally:
             with self._state:
                 self._waiting -= 1
+
+    def yes_odds(self, conversations: Sequence[list[dict[str, str]]]) -> list[float]:
+        """For each conversation, the log-odds that the model's reply starts with "yes"
+        rather than "no" (both capitalisations): a forward pass over the prompt, no
+        generation. The opening that the conversations share (the system prompt and the
+        question) is evaluated once; each one's own end is evaluated after it. Nothing is
+        reused from earlier calls, so the same conversations always get the same odds."""
+        import numpy as np
+
+        if not conversations:
+            return []
+        self._turn()
+        try:
+            llama = self.model()
+            formatter = self._formatter(llama)
+            yes = [self._first_token(llama, w) for w in ("yes", "Yes")]
+            no = [self._first_token(llama, w) for w in ("no", "No")]
+            prompts = [
+                llama.tokenize(formatter(messages=m).prompt.encode(), add_bos=False,
+                               special=True)
+                for m in conversations
+            ]
+            shared = min(len(t) for t in prompts) - 1  # each keeps a token of its own
+            for tokens in prompts[1:]:
+                shared = next(
+                    (i for i in range(shared) if tokens[i] != prompts[0][i]), shared
+                )
+            llama.reset()
+            llama.eval(prompts[0][:shared])
+            odds = []
+            for tokens in prompts:
+                llama.n_tokens = shared  # eval() drops what the cache holds after this
+                llama.eval(tokens[shared:])
+                logits = np.ctypeslib.as_array(
+                    llama._ctx.get_logits(), shape=(llama.n_vocab(),)
+                )
+                odds.append(float(np.logaddexp.reduce(logits[yes])
+                                  - np.logaddexp.reduce(logits[no])))
+            return odds
+        finally:
+            self._run_lock.release()
+
+    def _formatter(self, llama: Any) -> Any:
+        """The model's own chat template (from the GGUF file), to write prompts with."""
+        if self._chat_format is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            template = llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise LLMError(f"the local model {self.options.path.name} has no chat template")
+            eos = llama.detokenize([llama.token_eos()]).decode(errors="replace")
+            bos = llama.detokenize([llama.token_bos()]).decode(errors="replace")
+            self._chat_format = Jinja2ChatFormatter(template, eos, bos)
+        return self._chat_format
+
+    @staticmethod
+    def _first_token(llama: Any, word: str) -> int:
+        return int(llama.tokenize(word.encode(), add_bos=False, special=False)[0])
+
+    def chat(
+        self, messages: list[dict[str, str]], max_tokens: int, temperature: float = 0.0
+    ) -> Iterator[str]:
+        """Stream the model's reply to ``messages``; waits its turn, or raises ModelBusy when
+        ``max_waiting`` generations are already queued."""
+        self._turn()
         try:
             llama = self.model()
             stream = llama.create_chat_completion(

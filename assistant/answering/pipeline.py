@@ -1,7 +1,8 @@
 """From a question to a checked answer record.
 
     question (+ history) -> standalone question -> hybrid retrieval -> evidence score
-      -> refusal, or a draft (by the answerer the request names) -> citation check -> Answer
+      -> refusal, or (the sentence check, when set: :mod:`assistant.answering.verify`) a draft
+      (by the answerer the request names) -> citation check -> Answer
 
 The same steps run for every answerer; only the drafting and the follow-up rewriting differ
 (:mod:`assistant.answering.answerers`).
@@ -26,7 +27,7 @@ from assistant.answering.citations import CitationChecker
 from assistant.answering.evidence import Evidence, EvidenceScorer, SentenceCache
 from assistant.answering.followup import needs_history
 from assistant.answering.items import ItemReference, item_reference
-from assistant.answering.prompts import NO_CONTEXT, REFUSAL, filtered_out_text
+from assistant.answering.prompts import NO_CONTEXT, REFUSAL, Prompts, filtered_out_text
 from assistant.answering.slots import (
     Slot,
     asked_names,
@@ -35,6 +36,7 @@ from assistant.answering.slots import (
     fills,
     names_in,
 )
+from assistant.answering.verify import SentenceVerifier
 from assistant.records import (
     Answer,
     AskRequest,
@@ -107,7 +109,24 @@ class AnswerPipeline:
         self.scoper = scoper
         self.chat_model = chat_model
         self._answerers: dict[str, Answerer] = {}
+        self._verifier: SentenceVerifier | None = None
         self._lock = threading.Lock()
+
+    def verifier(self) -> SentenceVerifier | None:
+        """The sentence check that the setting ``answer_verifier`` names (None: none), built
+        once; the local model itself loads on first use."""
+        if self.settings.answer_verifier == "none":
+            return None
+        with self._lock:
+            if self._verifier is None:
+                from assistant.answering.local import runtime_for
+
+                self._verifier = SentenceVerifier(
+                    runtime_for(self.settings), Prompts.load(self.settings.prompts_dir),
+                    self.settings.verifier_sentences, self.settings.verifier_weight,
+                    self.settings.verifier_refuse_below,
+                )
+            return self._verifier
 
     def answerer(self, name: str | None = None) -> Answerer:
         """The answerer called ``name`` (default: the setting ``answer_mode``), built once."""
@@ -319,6 +338,15 @@ class AnswerPipeline:
         if unfilled:
             yield finish(refusal_text(passages, evidence, unfilled=slots[0]), False)
             return
+        verifier = self.verifier()
+        if verifier is not None:  # the reading model's check of the best sentences
+            clock = time.perf_counter()
+            verified = verifier.verify(standalone, evidence, passages)
+            evidence = verified.evidence
+            timings["verify"] = _ms(clock)
+            if verified.best_odds < verifier.refuse_below:
+                yield finish(refusal_text(passages, evidence), False)
+                return
 
         clock = time.perf_counter()
         pieces = []

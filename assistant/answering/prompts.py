@@ -37,6 +37,12 @@ _REQUIRED = {
     "condense_system.md": set(),
     "condense_user.md": {"history", "question"},
 }
+#: The sentence check's templates (:mod:`.verify`): a folder made for the answer modes before
+#: they existed need not have them; the default folder's are used then.
+_OPTIONAL = {
+    "verify_system.md": set(),
+    "verify_user.md": {"question", "report", "sentence"},
+}
 
 
 def default_prompts_dir() -> Path:
@@ -50,32 +56,43 @@ class Prompts:
     answer_user: Template
     condense_system: Template
     condense_user: Template
+    verify_system: Template
+    verify_user: Template
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Prompts:
         folder = Path(folder) if folder else default_prompts_dir()
-        templates = {}
-        for name, needed in _REQUIRED.items():
+        templates = {
+            name.removesuffix(".md"): _template(folder / name, needed)
+            for name, needed in _REQUIRED.items()
+        }
+        for name, needed in _OPTIONAL.items():
             path = folder / name
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(
-                    f"prompt template {path} cannot be read ({exc.strerror or exc}); "
-                    "set ASSISTANT_PROMPTS_DIR to a folder holding "
-                    + ", ".join(_REQUIRED)
-                ) from exc
-            template = Template(text)
-            if not template.is_valid():
-                raise ConfigError(f"prompt template {path} has a bad placeholder; write $$ for $")
-            found = set(template.get_identifiers())
-            if needed - found:
-                raise ConfigError(
-                    f"prompt template {path} lacks "
-                    + ", ".join(f"${n}" for n in sorted(needed - found))
-                )
-            templates[name.removesuffix(".md")] = template
+            if not path.exists():
+                path = default_prompts_dir() / name
+            templates[name.removesuffix(".md")] = _template(path, needed)
         return cls(**templates)
+
+
+def _template(path: Path, needed: set[str]) -> Template:
+    """The template in ``path``; ConfigError naming the file when it cannot be read or lacks
+    one of the ``needed`` placeholders."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"prompt template {path} cannot be read ({exc.strerror or exc}); "
+            "set ASSISTANT_PROMPTS_DIR to a folder holding " + ", ".join(_REQUIRED)
+        ) from exc
+    template = Template(text)
+    if not template.is_valid():
+        raise ConfigError(f"prompt template {path} has a bad placeholder; write $$ for $")
+    found = set(template.get_identifiers())
+    if needed - found:
+        raise ConfigError(
+            f"prompt template {path} lacks " + ", ".join(f"${n}" for n in sorted(needed - found))
+        )
+    return template
 
 
 def fence_passages(passages: Sequence[Passage], numbers: Sequence[int] = ()) -> str:

@@ -39,7 +39,8 @@ MATRIX_SETTINGS = frozenset({
     "retrieval_mode", "fusion", "rrf_k", "dense_weight", "candidates", "reranker",
     "refusal_threshold", "answer_sentences", "answer_embedding_model", "llm", "llm_base_url",
     "llm_temperature", "llm_timeout_s", "prompts_dir", "local_model", "local_context",
-    "local_max_tokens",
+    "local_max_tokens", "answer_verifier", "verifier_sentences", "verifier_weight",
+    "verifier_refuse_below",
 })
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 

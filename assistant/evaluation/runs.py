@@ -189,6 +189,10 @@ def run_set(
         "answer_embedding_model": settings.answer_model,
         "rrf_k": settings.rrf_k,
         "refusal_threshold": settings.refusal_threshold,
+        "answer_verifier": (
+            f"{settings.answer_verifier}:{settings.local_model}"
+            if settings.answer_verifier != "none" else None
+        ),
         "llm": {"llm": settings.llm, "local": settings.local_model}.get(
             mode or settings.answer_mode
         ),

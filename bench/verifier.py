@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
-from assistant import Assistant, Settings, build_assistant
-from bench.answers import CHECKS
+from assistant import Settings, build_assistant
+from bench.answers import CHECKS, run_pass
 from bench.foundation import machine, publish, quantile
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "<!-- verifier -->"
-
-
-def timed(assistant: Assistant) -> tuple[list[float], list]:
-    latencies, answers = [], []
-    for check in CHECKS:
-        started = time.perf_counter()
-        answers.append(assistant.ask(check["question"]))
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies, answers
 
 
 def main() -> int:
@@ -40,13 +30,13 @@ def main() -> int:
         with build_assistant(settings) as assistant:
             assistant.ingest([ROOT / "data" / "reports"])
             assistant.ask("What is the ILO?")  # load the models; not one of the checks
-            timed(assistant)  # caches the sentence vectors
-            plain, _ = timed(assistant)
+            run_pass(assistant)  # caches the sentence vectors
+            plain, _ = run_pass(assistant)
             checked_settings = settings.model_copy(update={"answer_verifier": "local"})
             checked = assistant.variant(checked_settings)
             try:
                 checked.ask("What is the ILO?")  # loads the local model
-                with_check, answers = timed(checked)
+                with_check, answers = run_pass(checked)
             finally:
                 checked.close_variant()
     verify = [a.timings_ms["verify"] for a in answers if "verify" in a.timings_ms]

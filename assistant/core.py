@@ -15,9 +15,11 @@ from assistant.records import Answer, AskRequest, Filters, IngestReport, Passage
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.rerank import RerankContext, build_reranker
 from assistant.retrieval.scope import ReportScoper
+from assistant.retrieval.second import PASSAGES, SecondRanking
 from assistant.settings import Settings
 from vectorstore import DocumentRecord, Embedder, make_embedder
 from vectorstore.embedders import answer_precision
+from vectorstore.sentence_store import SentenceVectorStore
 
 
 class Assistant:
@@ -49,9 +51,11 @@ class Assistant:
             )
         self.answer_embedder = answer_embedder
         self.chat_model = chat_model
+        own_index = index is None
         self.index = index or Index(settings, embedder, client)
         reranker = build_reranker(settings.reranker, RerankContext(embedder, answer_embedder))
-        self.retriever = HybridRetriever(self.index, reranker, settings)
+        self.second = self._second_ranking(settings, answer_embedder, own_index)
+        self.retriever = HybridRetriever(self.index, reranker, settings, self.second)
         scoper = ReportScoper(
             self.index.documents, lambda term: self.index.lexical.docs_mentioning(term)
         )
@@ -59,6 +63,31 @@ class Assistant:
             settings, self.retriever, embedder, lambda: self.index.lexical, chat_model, scoper,
             answer_embedder=answer_embedder,
         )
+
+    def _second_ranking(
+        self, settings: Settings, answer_embedder: Embedder, own_index: bool
+    ) -> SecondRanking | None:
+        """The answer model's ranking over every passage, fused as a third in hybrid search;
+        None when the answer model is the index's own, or its weight is 0. Its passage vectors
+        are made as chunks are written (:meth:`Index.ingest`) by the assistant that opened the
+        index (a :meth:`variant` reads what it kept)."""
+        if answer_embedder is self.embedder or answer_embedder.name == self.embedder.name:
+            return None
+        store = (
+            SentenceVectorStore(settings.sentence_vectors_path,
+                                PASSAGES.format(model=answer_embedder.name))
+            if settings.keep_sentence_vectors else None
+        )
+        passages = (
+            make_embedder(settings.answer_model, settings.embedding_backend,
+                          settings.embedding_precision)
+            if answer_embedder.name == settings.answer_model else answer_embedder
+        )
+        second = SecondRanking(answer_embedder, lambda doc_id: self.index.dense.doc_chunks(doc_id),
+                               store, passages)
+        if own_index and settings.second_weight > 0 and store is not None:
+            self.index.on_written.append(second.keep)
+        return second
 
     def fill_sentence_vectors(self, stop: threading.Event | None = None) -> int:
         """Embed, on one core, the sentences of the index that the kept sentence vectors lack

@@ -22,6 +22,7 @@ from assistant.preparing import GROUP_CHUNKS, IngestProgress, Pending, prepare_f
 from assistant.records import FileResult, IngestReport
 from assistant.settings import Settings
 from ingest import DocumentMeta, IngestError, iter_input_files
+from ingest.records import Chunk
 from vectorstore import (
     ChromaDenseIndex,
     DocumentCatalog,
@@ -56,6 +57,8 @@ class Index:
         self._write_lock = threading.Lock()
         self._records: list[DocumentRecord] | None = None
         self._fetched_at = 0.0
+        #: called with each group of chunks once written (the second ranking's vectors)
+        self.on_written: list[Callable[[Sequence[Chunk]], None]] = []
 
     # -- opening (on first use: construction does no I/O) -------------------------------------
     def _open(self) -> _Parts:
@@ -289,6 +292,8 @@ class Index:
         self.dense.upsert(chunks, vectors, on_batch=lambda: checkpoint("write", first))
         for p in group:
             self.lexical.replace_doc(p.doc_id, p.prepared.chunks)
+        for hook in self.on_written:
+            hook(chunks)
         checkpoint("catalog", first)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self.catalog.put_many([

@@ -23,6 +23,11 @@ REFUSAL_THRESHOLD_SET = "reports.yaml sha256:17acf03ed96781ec"
 #: The refusal threshold calibrated for each embedding model (answerability mixes cosine
 #: similarities, whose scale is the model's), and the set it was fitted on
 #: (`assistant eval reports.yaml --calibrate` with that model).
+#: The dense ranking's weight when none is set: beside the second ranking (FTS5 0.6, the
+#: second ranking second_weight), and in two-way fusion; each the best on SciFact's train split
+#: (docs/benchmarks.md).
+DENSE_WEIGHT_WITH_SECOND = 0.4
+DENSE_WEIGHT_TWO_WAY = 0.5
 CALIBRATED_THRESHOLDS = {
     "all-MiniLM-L6-v2": (REFUSAL_THRESHOLD, REFUSAL_THRESHOLD_SET),
     "multilingual-e5-small": (0.5665, "reports.yaml sha256:8509da57ae143a64"),
@@ -68,6 +73,7 @@ _ENV_FIELDS = {
     "RRF_K": "rrf_k",
     "FUSION": "fusion",
     "DENSE_WEIGHT": "dense_weight",
+    "SECOND_WEIGHT": "second_weight",
     "RETRIEVAL_MODE": "retrieval_mode",
     "ANSWER_MODE": "answer_mode",
     "ANSWER_SENTENCES": "answer_sentences",
@@ -153,8 +159,16 @@ class Settings(BaseModel):
         "(constant rrf_k) or convex, a weighted sum of min-max scaled scores (best on SciFact's "
         "train split, but it loses a report question rrf answers: docs/benchmarks.md)",
     )
-    dense_weight: float = Field(
-        0.5, ge=0.0, le=1.0, description="the dense ranking's share in hybrid fusion"
+    dense_weight: float | None = Field(
+        None, ge=0.0, le=1.0, description="the dense ranking's share in hybrid fusion (the "
+        "lexical one has the rest). Unset: 0.4 beside the second ranking (with second_weight "
+        "0.6, the best on SciFact's train split), 0.5 without it (two-way fusion's best)",
+    )
+    second_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="hybrid search fuses a third ranking, the answer "
+        "model's cosine over every passage (its vectors are made at ingest), with this weight "
+        "beside the dense and lexical ones; 0 turns it off. Off when the answer model is the "
+        "index's own (docs/answers.md, \"A second dense ranking\")",
     )
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="how passages are found: fused (hybrid) or one index alone"
@@ -367,6 +381,13 @@ class Settings(BaseModel):
     @property
     def lexical_path(self) -> Path:
         return self.index_dir / "lexical.sqlite3"
+
+    def fusion_dense_weight(self, second: bool) -> float:
+        """The dense ranking's weight in hybrid fusion, with (``second``) or without the second
+        ranking: ``dense_weight`` when set, else the best on SciFact's train split for each."""
+        if self.dense_weight is not None:
+            return self.dense_weight
+        return DENSE_WEIGHT_WITH_SECOND if second else DENSE_WEIGHT_TWO_WAY
 
     @property
     def sentence_vectors_path(self) -> Path:

@@ -131,7 +131,7 @@ def main() -> int:
         f"| retrieval checks in top 5, lexical only (FTS5 bm25) | "
         f"{modes['lexical']}/{len(CHECKS)} |",
         f"| retrieval checks in top 5, hybrid ({settings.fusion}, dense weight "
-        f"{settings.dense_weight}) | "
+        f"{settings.fusion_dense_weight(True)}, second ranking {settings.second_weight}) | "
         f"{modes['hybrid']}/{len(CHECKS)} |",
         f"| hybrid search latency, warm (p50 / p95 of {len(latencies)}) | "
         f"{q(latencies, .5):.1f} / {q(latencies, .95):.1f} ms |",

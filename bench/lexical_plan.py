@@ -109,7 +109,8 @@ def scifact_quality() -> dict[int | None, dict[str, tuple[float, float]]]:
                         fts.append(ndcg_at(documents(
                             [(h.chunk.chunk_id, h.score) for h in hits], doc_of), relevant))
                         fused = fuse(dense[name][q], hits, method=settings.fusion,
-                                     k=settings.rrf_k, dense_weight=settings.dense_weight)
+                                     k=settings.rrf_k,
+                                     dense_weight=settings.fusion_dense_weight(False))
                         hybrid.append(ndcg_at(documents(fused, doc_of), relevant))
                     out[plan][name] = (statistics.mean(fts), statistics.mean(hybrid))
     return out

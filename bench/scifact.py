@@ -146,37 +146,44 @@ def main() -> int:
     return 0
 
 
-def rank_all(assistant: Assistant, split: Split) -> dict[str, tuple[list[Hit], list[Hit]]]:
-    """The dense and FTS5 chunk rankings of every query, through the product's retriever."""
+def rank_all(
+    assistant: Assistant, split: Split
+) -> dict[str, tuple[list[Hit], list[Hit], list[Hit]]]:
+    """The dense, FTS5 and second (answer model's) chunk rankings of every query, through the
+    product's retriever."""
     out = {}
     for qid, text in split.queries.items():
-        out[qid] = assistant.retriever.rankings(text, DEPTH)
+        dense, lexical = assistant.retriever.rankings(text, DEPTH)
+        out[qid] = (dense, lexical, assistant.retriever.second_ranking(text, DEPTH))
     return out
 
 
 def fused_runs(
-    rankings: dict[str, tuple[list[Hit], list[Hit]]],
+    rankings: dict[str, tuple[list[Hit], list[Hit], list[Hit]]],
     doc_of: dict[str, str],
     mode: str,
     **params: float,
 ) -> dict[str, list[str]]:
     runs = {}
-    for qid, (dense, lexical) in rankings.items():
-        if mode == "dense":
-            ranking = [(h.chunk.chunk_id, h.score) for h in dense]
-        elif mode == "lexical":
-            ranking = [(h.chunk.chunk_id, h.score) for h in lexical]
+    for qid, (dense, lexical, second) in rankings.items():
+        if mode in ("dense", "lexical", "second"):
+            alone = {"dense": dense, "lexical": lexical, "second": second}[mode]
+            ranking = [(h.chunk.chunk_id, h.score) for h in alone]
         else:
-            ranking = fuse(dense, lexical, **params)  # type: ignore[arg-type]
+            ranking = fuse(dense, lexical, second=second, **params)  # type: ignore[arg-type]
         runs[qid] = documents(ranking, doc_of)
     return runs
 
 
 GRID = [
-    {"method": "rrf", "k": k, "dense_weight": w}
+    {"method": "rrf", "k": k, "dense_weight": w, "second_weight": 0.0}
     for k in (5, 10, 30, 60) for w in (0.4, 0.5, 0.6, 0.7)
 ] + [
-    {"method": "convex", "k": 0, "dense_weight": w} for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+    {"method": "convex", "k": 0, "dense_weight": w, "second_weight": 0.0}
+    for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+] + [  # the three rankings (assistant.retrieval.second)
+    {"method": "rrf", "k": 10, "dense_weight": w, "second_weight": s}
+    for w in (0.3, 0.4, 0.5) for s in (0.4, 0.5, 0.6, 0.7)
 ]
 
 
@@ -196,7 +203,7 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     today = date.today().isoformat()
     where = f"{today} · {machine()} · `python -m bench.scifact --write` (`make bench`)"
     results = {}
-    for mode in ("dense", "lexical"):
+    for mode in ("dense", "lexical", "second"):
         results[mode] = {s: score(fused_runs(rankings[s], doc_of, mode), splits[s])
                          for s in splits}
     results["hybrid"] = {
@@ -204,6 +211,7 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     }
     label = {"dense": f"dense only (Chroma, {embedder.name})",
              "lexical": "FTS5 only (bm25, porter)",
+             "second": "second ranking only (multilingual-e5-small over every chunk)",
              "hybrid": f"hybrid, best on train ({describe(best)}, {DEPTH} candidates)"}
     lines = [
         MARK,
@@ -220,19 +228,22 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     ]
     defaults = Settings.load(env={})
     shallow = {
-        name: {q: (d[: defaults.candidates], x[: defaults.candidates]) for q, (d, x) in r.items()}
+        name: {q: (d[: defaults.candidates], x[: defaults.candidates], t[: defaults.candidates])
+               for q, (d, x, t) in r.items()}
         for name, r in rankings.items()
     }
     results["defaults"] = {
         s: score(fused_runs(shallow[s], doc_of, "hybrid", method=defaults.fusion,
-                            k=defaults.rrf_k, dense_weight=defaults.dense_weight), splits[s])
+                            k=defaults.rrf_k, dense_weight=defaults.fusion_dense_weight(True),
+                            second_weight=defaults.second_weight), splits[s])
         for s in splits
     }
     shipped = {"method": defaults.fusion, "k": defaults.rrf_k,
-               "dense_weight": defaults.dense_weight}
+               "dense_weight": defaults.fusion_dense_weight(True),
+               "second_weight": defaults.second_weight}
     label["defaults"] = (f"hybrid as shipped ({describe(shipped)}, {defaults.candidates} "
                          "candidates per index)")
-    for mode in ("dense", "lexical", "hybrid", "defaults"):
+    for mode in ("dense", "lexical", "second", "hybrid", "defaults"):
         (nd, rc), (tnd, _) = results[mode]["test"], results[mode]["train"]
         lines.append(f"| ours: {label[mode]} | {nd:.3f} | {rc:.3f} | {tnd:.3f} | "
                      f"{today} | {machine()} | `python -m bench.scifact --write` |")
@@ -241,9 +252,10 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
     tuned, shipped = results["hybrid"]["test"][0], results["defaults"]["test"][0]
     lines += [
         "",
-        f"Target: hybrid nDCG@10 ≥ 0.72 with no reranker. Best setting on train: **{tuned:.3f}** "
-        f"({'met' if tuned >= 0.72 else 'missed'}); the shipped default: **{shipped:.3f}** "
-        f"({'met' if shipped >= 0.72 else 'missed'}).",
+        "Targets: hybrid nDCG@10 aims at ≥ 0.76 and never goes below 0.731 (the shipped value "
+        f"of 2026-11-29). Best setting on train: **{tuned:.3f}**; the shipped default: "
+        f"**{shipped:.3f}** (floor {'kept' if shipped >= 0.731 else 'broken'}, "
+        f"aim {'met' if shipped >= 0.76 else 'missed'}).",
         "",
         f"Fusion grid ({DEPTH} candidates per index). The setting is chosen on train nDCG@10 "
         "alone; the test column is shown for reading only.",
@@ -258,9 +270,11 @@ def report_lines(rows, best, rankings, splits, doc_of, ingest_s, chunks, docs, e
 
 
 def describe(params: dict) -> str:
+    second = (f", second ranking weight {params['second_weight']}"
+              if params.get("second_weight") else "")
     if params["method"] == "rrf":
-        return f"RRF k={params['k']}, dense weight {params['dense_weight']}"
-    return f"convex, min-max scores, dense weight {params['dense_weight']}"
+        return f"RRF k={params['k']}, dense weight {params['dense_weight']}{second}"
+    return f"convex, min-max scores, dense weight {params['dense_weight']}{second}"
 
 
 if __name__ == "__main__":

@@ -245,16 +245,19 @@ class _ReadFirstCollection:
 
     def query(
         self, query_embeddings: Sequence[Any], n_results: int = 10,
-        where: dict[str, Any] | None = None, include: Sequence[str] = (), **kwargs: Any,
+        where: dict[str, Any] | None = None, include: Sequence[str] = (),
+        ids: Sequence[str] | None = None, **kwargs: Any,
     ) -> dict[str, Any]:
         reader = self._reader()
         if reader is None or kwargs:
+            extra = {"ids": list(ids)} if ids is not None else {}
             return dict(self._full_collection().query(
                 query_embeddings=query_embeddings, n_results=n_results, where=where,
-                include=list(include), **kwargs,
+                include=list(include), **extra, **kwargs,
             ))
         found = reader.query(
-            self._id, None, [[float(x) for x in v] for v in query_embeddings], n_results,
+            self._id, list(ids) if ids is not None else None,
+            [[float(x) for x in v] for v in query_embeddings], n_results,
             json.dumps(where) if where else None, None, list(include), _TENANT, _DATABASE,
         )
         return _result(found, ("ids", "documents", "metadatas", "distances", "embeddings"))

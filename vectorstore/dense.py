@@ -124,6 +124,21 @@ class ChromaDenseIndex:
             hits.append(Hit(chunk_from_record(chunk_id, text, meta), 1.0 - float(distance)))
         return hits
 
+    def similarities(self, vector: np.ndarray, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """The cosine similarity of ``vector`` with each of ``chunk_ids`` that is stored,
+        computed by Chroma as :meth:`query` computes its scores (so the same in every
+        process, whichever client reads the folder)."""
+        if not chunk_ids:
+            return {}
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=len(chunk_ids), ids=list(chunk_ids), include=["distances"],
+        )
+        return {
+            chunk_id: 1.0 - float(distance)
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        }
+
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         if not chunk_ids:
             return []

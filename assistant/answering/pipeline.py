@@ -139,20 +139,26 @@ class AnswerPipeline:
             return self._answerers[name]
 
     def _retrieve(
-        self, query: str, k: int, filters: Filters, vector: Any
+        self, query: str, k: int, filters: Filters, vector: Any, second_vector: Any = None
     ) -> tuple[Passage, ...]:
         """The passages for ``query``; when the question names several reports (a
-        comparison), each report gets its share of them, so none is crowded out."""
+        comparison), each report gets its share of them, so none is crowded out.
+        ``second_vector``: the query by the answer model, used by the retriever's second
+        ranking when that ranks with the same model (else it embeds the query itself)."""
+        second = getattr(self.retriever, "second", None)
+        if second is None or second.embedder is not self.answer_embedder:
+            second_vector = None
         mode = self.settings.retrieval_mode
         if len(filters.sources) < 2:
             return tuple(self.retriever.search(
-                SearchRequest(query, k, filters, mode), query_vector=vector
+                SearchRequest(query, k, filters, mode), query_vector=vector,
+                second_vector=second_vector,
             ))
         share = max(2, k // len(filters.sources))
         per_report = [
             self.retriever.search(
                 SearchRequest(query, share, replace(filters, sources=(source,)), mode),
-                query_vector=vector,
+                query_vector=vector, second_vector=second_vector,
             )
             for source in filters.sources
         ]
@@ -289,7 +295,13 @@ class AnswerPipeline:
 
         clock = time.perf_counter()
         vector = self.embedder.embed_query(standalone)
-        passages = self._retrieve(standalone, k, filters, vector)
+        # the answer model's: sentences are scored with it, and it ranks passages too (a third
+        # ranking in hybrid search, assistant.retrieval.second)
+        question_vector = (
+            vector if self.answer_embedder is self.embedder
+            else self.answer_embedder.embed_query(standalone)
+        )
+        passages = self._retrieve(standalone, k, filters, vector, question_vector)
         slots = expected_slots(question, scope.terms)
         if scope and slots:  # a name, date or amount: the named reports' fact sheets too
             passages = self._with_fact_sheets(passages, filters.sources, vector)
@@ -310,10 +322,6 @@ class AnswerPipeline:
 
         clock = time.perf_counter()
         asked = f"{question} {standalone}"  # the user's words and what was searched
-        question_vector = (
-            vector if self.answer_embedder is self.embedder
-            else self.answer_embedder.embed_query(standalone)
-        )
         evidence = self.scorer.score(
             standalone, question_vector, passages, scope.terms, slots, asked, scope.reference,
             favoured,

@@ -288,13 +288,39 @@ def fills(slot: Slot, sentence: str, question: str) -> bool:
     if slot.kind == "name":
         asked = _lower_words(question)
         label = KEY_VALUE.match(sentence)
-        if label:  # "Period Covered: November 2006": the label is no name, its value may be
+        if slot.focus == FUNDER_TERMS:  # who funded: a name that the sentence says funds
+            sentence = _funders(sentence, bool(label))
+        elif label:  # "Period Covered: November 2006": the label is no name, its value may be
             sentence = sentence[sentence.index(":", label.start()) + 1:]
         return any(
             _lower_words(m.group(0)) - asked - _JOIN_WORDS
             for m in (*_NAME.finditer(sentence), *_ROLE.finditer(sentence))
         )
     return True
+
+
+#: Where a sentence names who funds: after "funded by", "funding from", "financed by",
+#: "supported by" (up to two words between: "funded largely by"), or before "-funded" /
+#: "funded the" ("DFID funded the project"). "Specially funded projects in other ILO units"
+#: names no funder.
+_FUNDING_AGENT = re.compile(
+    r"\b(?:fund(?:ed|ing|s)?|financ(?:ed|ing|es)?|sponsor(?:ed|ship)?|support(?:ed)?|"
+    r"grants?|contributions?)\s+(?:\w+\s+){0,2}?(?:by|from)\s+(?P<after>[^.;:()]{1,80})"
+    r"|(?P<before>\S+(?:\s+\S+){0,5})[\s-]+(?:funded|financed|sponsored)\b"
+    r"(?!\s+(?:\w+\s+){0,2}?(?:by|from)\b)",
+    re.IGNORECASE,
+)
+
+
+def _funders(sentence: str, label: bool) -> str:
+    """The part of ``sentence`` that may name a funder: a label's value when the label is a
+    funding one ("Donor: DFID"), else the words around a funding verb; "" when none."""
+    if label:
+        name, _, value = sentence.partition(":")
+        return value if set(content_terms(name)) & FUNDER_TERMS else ""
+    return " ".join(
+        m.group("after") or m.group("before") or "" for m in _FUNDING_AGENT.finditer(sentence)
+    )
 
 
 def _lower_words(text: str) -> set[str]:

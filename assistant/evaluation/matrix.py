@@ -36,7 +36,7 @@ from assistant.settings import Settings
 
 #: Settings a configuration may set: retrieval and answering, not the index.
 MATRIX_SETTINGS = frozenset({
-    "retrieval_mode", "fusion", "rrf_k", "dense_weight", "candidates", "reranker",
+    "retrieval_mode", "fusion", "rrf_k", "dense_weight", "second_weight", "candidates", "reranker",
     "refusal_threshold", "answer_sentences", "answer_embedding_model", "llm", "llm_base_url",
     "llm_temperature", "llm_timeout_s", "prompts_dir", "local_model", "local_context",
     "local_max_tokens", "answer_verifier", "verifier_sentences", "verifier_weight",

@@ -76,8 +76,14 @@ def fuse(
     method: str = "rrf",
     k: int = 60,
     dense_weight: float = 0.5,
+    second: Ranking = (),
+    second_weight: float = 0.0,
 ) -> list[tuple[str, float]]:
     """The hybrid ranking of chunk ids by ``method``; ``k`` is the RRF constant and
-    ``dense_weight`` the dense ranking's share (the lexical one has the rest)."""
-    params = FusionParams(weights=(dense_weight, 1.0 - dense_weight), rrf_k=k)
-    return fusion(method)([dense, lexical], params)
+    ``dense_weight`` the dense ranking's share (the lexical one has the rest); ``second``, the
+    answer model's ranking (:mod:`assistant.retrieval.second`), joins with ``second_weight``."""
+    rankings, weights = [dense, lexical], [dense_weight, 1.0 - dense_weight]
+    if second and second_weight > 0:
+        rankings.append(second)
+        weights.append(second_weight)
+    return fusion(method)(rankings, FusionParams(weights=tuple(weights), rrf_k=k))

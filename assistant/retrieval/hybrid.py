@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
@@ -14,8 +14,9 @@ import numpy as np
 from assistant.errors import QueryError
 from assistant.indexing import Index
 from assistant.records import RETRIEVAL_MODES, Filters, Passage, SearchRequest
-from assistant.retrieval.fusion import FusionParams, fusion
+from assistant.retrieval.fusion import fuse
 from assistant.retrieval.rerank import Reranker
+from assistant.retrieval.second import SecondRanking
 from assistant.settings import Settings
 from assistant.text import KEY_VALUE
 from ingest.records import Chunk
@@ -41,11 +42,13 @@ class HybridRetriever:
     """Searches the index; every passage comes from a document with a catalog record."""
 
     def __init__(
-        self, index: Index, reranker: Reranker | None = None, settings: Settings | None = None
+        self, index: Index, reranker: Reranker | None = None, settings: Settings | None = None,
+        second: SecondRanking | None = None,
     ):
         self.index = index
         self.settings = settings or index.settings
         self.reranker = reranker
+        self.second = second  # the answer model's ranking, fused as a third (hybrid only)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._fact_sheets: dict[str, tuple[list[Chunk], np.ndarray]] = {}
@@ -53,10 +56,11 @@ class HybridRetriever:
         self._reports_lock = threading.Lock()
 
     def search(
-        self, request: SearchRequest, query_vector: np.ndarray | None = None
+        self, request: SearchRequest, query_vector: np.ndarray | None = None,
+        second_vector: np.ndarray | None = None,
     ) -> list[Passage]:
         """The best passages for ``request`` (``query_vector``: the query's embedding, when
-        the caller has it already)."""
+        the caller has it already; ``second_vector``: the same by the second ranking's model)."""
         mode = request.retrieval_mode or self.settings.retrieval_mode
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
@@ -64,19 +68,26 @@ class HybridRetriever:
         query = request.query
         depth = max(k, self.settings.candidates)
         dense, lexical = self.rankings(query, depth, request.filters, mode, query_vector)
+        third = (
+            self.second_ranking(query, depth, request.filters, second_vector)
+            if mode == "hybrid" else []
+        )
         if mode == "hybrid":
-            method = fusion(self.settings.fusion)
-            fused = method([dense, lexical], FusionParams(
-                weights=(self.settings.dense_weight, 1.0 - self.settings.dense_weight),
-                rrf_k=self.settings.rrf_k,
-            ))
+            fused = fuse(
+                dense, lexical, self.settings.fusion, self.settings.rrf_k,
+                self.settings.fusion_dense_weight(bool(third)), third,
+                self.settings.second_weight,
+            )
         else:
             fused = [(h.chunk.chunk_id, h.score) for h in (dense or lexical)]
-        by_id = {h.chunk.chunk_id: h for h in lexical}
+        by_id = {h.chunk.chunk_id: h for h in third}
+        by_id.update({h.chunk.chunk_id: h for h in lexical})
         by_id.update({h.chunk.chunk_id: h for h in dense})
         dense_scores = {h.chunk.chunk_id: h.score for h in dense}
         lexical_scores = {h.chunk.chunk_id: h.score for h in lexical}
         keep = fused if self.reranker is not None else fused[:k]
+        if third:  # the index model's cosine of passages only the third ranking found
+            self._fill_dense_scores(query, [i for i, _ in keep], dense_scores, query_vector)
         passages = [
             to_passage(
                 by_id[chunk_id].chunk, rank, score, dense_scores.get(chunk_id),
@@ -88,6 +99,36 @@ class HybridRetriever:
             reordered = self.reranker.rerank(query, query_vector, passages)[:k]
             passages = [replace(p, rank=rank) for rank, p in enumerate(reordered, 1)]
         return passages
+
+    def second_ranking(
+        self, query: str, depth: int, filters: Filters | None = None,
+        vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """The second ranking (:mod:`assistant.retrieval.second`) of ``depth`` chunks, within
+        ``filters``; empty when there is none or its weight is 0."""
+        if self.second is None or self.settings.second_weight <= 0:
+            return []
+        filters = filters or Filters()
+        records = self.index.documents()
+        allowed = [r.doc_id for r in records if filters.accepts(r.source, r.year)]
+        if not allowed:
+            return []
+        if vector is None:
+            vector = self.second.embedder.embed_query(query)
+        return self.second.ranking(vector, depth, records, allowed)
+
+    def _fill_dense_scores(
+        self, query: str, chunk_ids: Sequence[str], scores: dict[str, float],
+        query_vector: np.ndarray | None,
+    ) -> None:
+        """Passages carry the index model's cosine (the answer's sentence scoring starts from
+        it): computed by Chroma for those the dense ranking did not reach."""
+        missing = [i for i in chunk_ids if i not in scores]
+        if not missing:
+            return
+        vector = query_vector if query_vector is not None else \
+            self.index.embedder.embed_query(query)
+        scores.update(self.index.dense.similarities(vector, missing))
 
     def fact_sheets(self, source: str, query_vector: np.ndarray) -> list[Passage]:
         """The passages of report ``source`` that hold its fact sheet: title-page and summary

@@ -8,7 +8,8 @@ Checks:
   belongs to a document without a record (left by an interrupted ingest).
 - **lexical**: the FTS5 cache passes SQLite's integrity check and holds each document's chunks.
 - **sources**: the report file of every document can be found (needed to rebuild Chroma).
-- **sentence vectors**: the kept vectors of answer sentences (a cache) can be read; how many.
+- **sentence vectors**: the kept vectors of answer sentences (a cache) and of passages (the
+  second ranking's, made at ingest) can be read; how many.
 - **embedder** (always ok, for the record): the model, its backend and the precision this CPU
   gets, with the reason (bf16 on AMX and on AMD CPUs with avx512_bf16, else fp32;
   ``ASSISTANT_EMBEDDING_PRECISION`` overrides).
@@ -131,6 +132,8 @@ def sentence_vectors_check(settings: Settings) -> Check:
     many the answer model has."""
     import sqlite3
 
+    from assistant.retrieval.second import PASSAGES
+
     name = "sentence vectors"
     if not settings.keep_sentence_vectors:
         return Check(name, True, "not kept (ASSISTANT_KEEP_SENTENCE_VECTORS=false)")
@@ -144,16 +147,20 @@ def sentence_vectors_check(settings: Settings) -> Check:
             problem = conn.execute("PRAGMA quick_check").fetchone()[0]
             kept = conn.execute("SELECT count(*) FROM vectors WHERE model = ?",
                                 (settings.answer_model,)).fetchone()[0]
+            passages = conn.execute(
+                "SELECT count(*) FROM vectors WHERE model = ?",
+                (PASSAGES.format(model=settings.answer_model),),
+            ).fetchone()[0]
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        problem, kept = str(exc), 0
+        problem, kept, passages = str(exc), 0, 0
     if problem != "ok":
         return Check(name, False, f"{path} cannot be read ({problem}); `assistant doctor "
                      "--repair` deletes it: it is a cache, filled again as it is used")
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-    return Check(name, True, f"{kept} sentence vectors of {settings.answer_model} kept "
-                 f"({size / 1e6:.1f} MB)")
+    return Check(name, True, f"{kept} sentence vectors and {passages} passage vectors (the "
+                 f"second ranking's) of {settings.answer_model} kept ({size / 1e6:.1f} MB)")
 
 
 def describe_answer_embedder(settings: Settings) -> str:

@@ -48,6 +48,23 @@ def record(run: subprocess.CompletedProcess) -> dict:
     return data
 
 
+def same(a: dict, b: dict) -> bool:
+    """The same record, but for the passages' dense scores within 1e-5: a served app embeds
+    the question with torch, a process of its own with numpy (about 1e-7 apart), and a score
+    rounded to six places may then differ in its last digit."""
+    def parts(data: dict) -> tuple[dict, list]:
+        passages = data.get("passages") or []
+        scores = [p["dense_score"] for p in passages]
+        rest = {**data, "passages": [{**p, "dense_score": None} for p in passages]}
+        return rest, scores
+
+    (rest_a, scores_a), (rest_b, scores_b) = parts(a), parts(b)
+    return rest_a == rest_b and all(
+        (x is None and y is None) or (x is not None and y is not None and abs(x - y) <= 1e-5)
+        for x, y in zip(scores_a, scores_b, strict=True)
+    )
+
+
 def test_ask_and_search_are_answered_by_the_running_app(app_server):
     announced = list((app_server["index"] / ".serving").glob("*.json"))
     assert len(announced) == 1
@@ -55,7 +72,7 @@ def test_ask_and_search_are_answered_by_the_running_app(app_server):
 
     via_app = run_cli(app_server, "ask", QUESTION, "--json")
     in_process = run_cli(app_server, "ask", QUESTION, "--json", "--local")
-    assert record(via_app) == record(in_process)
+    assert same(record(via_app), record(in_process))
     assert "DFID" in record(via_app)["answer"]
     # the app did the work: this process loaded neither Chroma nor a model runtime
     assert not opened_index(via_app) and not imported(via_app, "torch")
@@ -64,7 +81,7 @@ def test_ask_and_search_are_answered_by_the_running_app(app_server):
     filters = ["--source", "2009-lmpp-project-final-evaluation.md", "--k", "3"]
     found = run_cli(app_server, "search", "project budget", *filters, "--json")
     local = run_cli(app_server, "search", "project budget", *filters, "--json", "--local")
-    assert record(found) == record(local)
+    assert same(record(found), record(local))
     assert {p["source"] for p in record(found)["passages"]} == {
         "2009-lmpp-project-final-evaluation.md"}
     assert not opened_index(found)

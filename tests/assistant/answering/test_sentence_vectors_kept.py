@@ -11,7 +11,8 @@ def test_a_second_process_reads_the_sentence_vectors_the_first_kept(corpus, embe
     from assistant import Assistant
 
     first = corpus.ask(QUESTION)
-    assert first.answerable and "2,580,649" in first.answer
+    # the report gives the budget twice: the summary box's 2,580,649 and the TOR's 2,652,078
+    assert first.answerable and ("2,580,649" in first.answer or "2,652,078" in first.answer)
     assert corpus.settings.sentence_vectors_path.is_file()
 
     embedded: list[str] = []

@@ -230,6 +230,21 @@ def test_who_funded_asks_for_a_name_given_as_the_funder():
     assert expected_slots("Who evaluated it?", frozenset())[0].focus == frozenset()
 
 
+def test_the_funder_is_the_name_the_sentence_says_funds():
+    question = "What was the budget of the LMPP project and who funded it?"
+    (slot,) = [s for s in expected_slots(question, frozenset()) if s.kind == "name"]
+    assert fills(slot, "DFID funded the project's second phase.", question)
+    assert fills(slot, "It was a DFID-funded project.", question)
+    assert fills(slot, "The study was financed largely by the Government of Spain.", question)
+    assert fills(slot, "Funding source: European Commission", question)
+    # "funded" describes other projects; ILO is no funder here
+    assert not fills(slot, "The impact and sustainability of LMPP project activities were "
+                           "increased by linking them to regular budget and specially funded "
+                           "projects in other ILO units.", question)
+    # a label that is no funding one ("Evaluation Manager: ...") names no funder
+    assert not fills(slot, "Evaluation Manager: Tharcisse Nkanagu (funds)", question)
+
+
 def test_a_count_is_of_the_thing_it_opens():
     question = "Roughly how many migrant workers do small enterprises in Korea employ?"
     (slot,) = expected_slots(question)

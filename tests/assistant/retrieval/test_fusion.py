@@ -37,3 +37,29 @@ def test_fusion_methods_rank_as_defined():
     assert [i for i, _ in fuse(dense, lexical, "convex", dense_weight=1.0)][:3] == ["a", "b", "c"]
     with pytest.raises(QueryError, match="fusion must be one of"):
         fuse(dense, lexical, "borda")
+
+
+def test_a_second_ranking_joins_with_its_weight():
+    dense = _hits_of(("a", 0.9), ("b", 0.8))
+    lexical = _hits_of(("b", 12.0), ("a", 11.0))
+    second = _hits_of(("c", 0.95), ("a", 0.9))
+    fused = dict(fuse(dense, lexical, "rrf", k=10, dense_weight=0.4, second=second,
+                      second_weight=0.6))
+    assert fused["a"] == pytest.approx(0.4 / 11 + 0.6 / 12 + 0.6 / 12)
+    assert fused["b"] == pytest.approx(0.4 / 12 + 0.6 / 11)
+    assert fused["c"] == pytest.approx(0.6 / 11)  # found by the second ranking alone
+    # weight 0, or no second ranking: the two-way fusion, unchanged
+    two_way = fuse(dense, lexical, "rrf", k=10, dense_weight=0.4)
+    assert fuse(dense, lexical, "rrf", k=10, dense_weight=0.4, second=second,
+                second_weight=0.0) == two_way
+
+
+def test_the_dense_weight_unset_depends_on_the_second_ranking():
+    from assistant import Settings
+
+    settings = Settings.load(env={})
+    assert settings.dense_weight is None
+    assert settings.fusion_dense_weight(True) == 0.4
+    assert settings.fusion_dense_weight(False) == 0.5
+    pinned = Settings.load(env={"ASSISTANT_DENSE_WEIGHT": "0.7"})
+    assert pinned.fusion_dense_weight(True) == pinned.fusion_dense_weight(False) == 0.7

@@ -78,9 +78,8 @@ class Assistant:
                                 PASSAGES.format(model=answer_embedder.name))
             if settings.keep_sentence_vectors else None
         )
-        passages = (
-            make_embedder(settings.answer_model, settings.embedding_backend,
-                          settings.embedding_precision)
+        passages = (  # the backend that serves the model (the native one for e5)
+            make_embedder(settings.answer_model, "auto", settings.embedding_precision)
             if answer_embedder.name == settings.answer_model else answer_embedder
         )
         second = SecondRanking(answer_embedder, lambda doc_id: self.index.dense.doc_chunks(doc_id),

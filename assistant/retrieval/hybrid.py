@@ -114,7 +114,9 @@ class HybridRetriever:
         if not allowed:
             return []
         if vector is None:
-            vector = self.second.embedder.embed_query(query)
+            vector = self.second.query_vector(query)
+            if vector is None:
+                return []
         return self.second.ranking(vector, depth, records, allowed)
 
     def _fill_dense_scores(

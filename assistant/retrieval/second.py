@@ -10,7 +10,8 @@ matrix product over the chunks of the catalogued documents, which takes about a 
 the default corpus and is linear in the chunks.
 
 A passage whose vector is not kept (an index ingested before this ranking, a store that cannot
-be written) is embedded when it is first searched, once per process.
+be written) is embedded when it is first searched, once per process. Where the model cannot be
+loaded (not fetched), a warning says so once and search goes on with the two other rankings.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vectorstore import Hit
+from vectorstore import EmbeddingModelError, Hit
 
 if TYPE_CHECKING:
     from ingest.records import Chunk
@@ -54,6 +55,7 @@ class SecondRanking:
         self.store = store
         self._docs: dict[str, tuple[list[Chunk], np.ndarray]] = {}
         self._lock = threading.Lock()
+        self.unavailable: str | None = None  # why the model cannot be used, once it failed
 
     def keep(self, chunks: Sequence[Chunk]) -> None:
         """Embed and keep the vectors of newly written chunks (called at ingest). Each
@@ -62,16 +64,26 @@ class SecondRanking:
         by_doc: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             by_doc.setdefault(chunk.doc_id, []).append(chunk)
-        for doc_id in sorted(by_doc):
-            self._vectors(sorted(by_doc[doc_id], key=lambda c: c.position))
+        try:
+            for doc_id in sorted(by_doc):
+                self._vectors(sorted(by_doc[doc_id], key=lambda c: c.position))
+        except EmbeddingModelError as exc:
+            self._failed(exc)
 
     def ranking(
         self, query_vector: np.ndarray, depth: int, records: Sequence[DocumentRecord],
         allowed: Sequence[str],
     ) -> list[Hit]:
         """The ``depth`` best chunks of the documents ``allowed`` (doc ids), best first, each
-        with its cosine to ``query_vector`` (the answer model's embedding of the query)."""
-        self._sync(records)
+        with its cosine to ``query_vector`` (the answer model's embedding of the query); empty
+        when the model cannot be loaded."""
+        if self.unavailable is not None:
+            return []
+        try:
+            self._sync(records)
+        except EmbeddingModelError as exc:
+            self._failed(exc)
+            return []
         with self._lock:
             groups = [self._docs[doc_id] for doc_id in allowed if doc_id in self._docs]
         chunks = [c for group, _ in groups for c in group]
@@ -83,6 +95,22 @@ class SecondRanking:
         best = np.argpartition(-cosine, top - 1)[:top]
         order = best[np.lexsort((best, -cosine[best]))]  # ties: document order
         return [Hit(chunks[i], float(cosine[i])) for i in order]
+
+    def query_vector(self, query: str) -> np.ndarray | None:
+        """The query by this ranking's model; None when the model cannot be loaded."""
+        if self.unavailable is not None:
+            return None
+        try:
+            return self.embedder.embed_query(query)
+        except EmbeddingModelError as exc:
+            self._failed(exc)
+            return None
+
+    def _failed(self, exc: EmbeddingModelError) -> None:
+        if self.unavailable is None:
+            log.warning("the second ranking is off in this process: %s; hybrid search uses "
+                        "the dense and lexical rankings alone", exc)
+        self.unavailable = str(exc)
 
     def _sync(self, records: Sequence[DocumentRecord]) -> None:
         """Load the vectors of catalogued documents not loaded yet; forget the others."""

@@ -12,8 +12,6 @@ from assistant.records import Filters
 from assistant.retrieval.second import PASSAGES
 from vectorstore.sentence_store import SentenceVectorStore
 
-pytestmark = pytest.mark.slow
-
 QUESTION = "Who funded the LMPP project and what was its budget?"
 
 
@@ -102,3 +100,21 @@ def test_a_deleted_report_leaves_the_ranking(fresh, tmp_path):
     fresh.index.refresh()
     after = {h.chunk.source for h in fresh.retriever.second_ranking(QUESTION, 10_000)}
     assert after == {"2013-ilo-labour-migration-evaluation-summary.md"}
+
+
+def test_a_second_model_that_cannot_load_leaves_two_rankings(tmp_path, caplog):
+    from fakes import HashEmbedder
+    from helpers import REPORTS
+
+    from assistant import Settings
+
+    settings = Settings.load(index_dir=tmp_path / "index", env={},
+                             answer_embedding_model=str(tmp_path / "no-such-model"))
+    with Assistant(settings, embedder=HashEmbedder()) as assistant:
+        report = assistant.ingest([REPORTS / "2009-lmpp-project-final-evaluation.md"])
+        assert report.count("added") == 1  # the ingest goes on without its vectors
+        found = assistant.search(SearchRequest("budget of the project", k=3))
+        assert len(found) == 3
+        assert assistant.retriever.second_ranking("budget of the project", 5) == []
+    warnings = [r.getMessage() for r in caplog.records if "second ranking is off" in r.getMessage()]
+    assert len(warnings) == 1 and "no-such-model" in warnings[0]  # said once, with the cause

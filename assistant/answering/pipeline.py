@@ -145,7 +145,7 @@ class AnswerPipeline:
         comparison), each report gets its share of them, so none is crowded out.
         ``second_vector``: the query by the answer model, used by the retriever's second
         ranking when that ranks with the same model (else it embeds the query itself)."""
-        second = getattr(self.retriever, "second", None)
+        second = self.retriever.second
         if second is None or second.embedder is not self.answer_embedder:
             second_vector = None
         mode = self.settings.retrieval_mode

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
@@ -67,7 +67,8 @@ class HybridRetriever:
         k = request.k or self.settings.top_k
         query = request.query
         depth = max(k, self.settings.candidates)
-        dense, lexical = self.rankings(query, depth, request.filters, mode, query_vector)
+        dense, lexical, vector = self._rankings(query, depth, request.filters, mode,
+                                                query_vector)
         third = (
             self.second_ranking(query, depth, request.filters, second_vector)
             if mode == "hybrid" else []
@@ -86,8 +87,11 @@ class HybridRetriever:
         dense_scores = {h.chunk.chunk_id: h.score for h in dense}
         lexical_scores = {h.chunk.chunk_id: h.score for h in lexical}
         keep = fused if self.reranker is not None else fused[:k]
-        if third:  # the index model's cosine of passages only the third ranking found
-            self._fill_dense_scores(query, [i for i, _ in keep], dense_scores, query_vector)
+        if third and vector is not None:
+            # passages carry the index model's cosine (sentence scoring starts from it):
+            # Chroma's, with the same vector, for those only the third ranking found
+            missing = [i for i, _ in keep if i not in dense_scores]
+            dense_scores.update(self.index.dense.similarities(vector, missing))
         passages = [
             to_passage(
                 by_id[chunk_id].chunk, rank, score, dense_scores.get(chunk_id),
@@ -118,19 +122,6 @@ class HybridRetriever:
             if vector is None:
                 return []
         return self.second.ranking(vector, depth, records, allowed)
-
-    def _fill_dense_scores(
-        self, query: str, chunk_ids: Sequence[str], scores: dict[str, float],
-        query_vector: np.ndarray | None,
-    ) -> None:
-        """Passages carry the index model's cosine (the answer's sentence scoring starts from
-        it): computed by Chroma for those the dense ranking did not reach."""
-        missing = [i for i in chunk_ids if i not in scores]
-        if not missing:
-            return
-        vector = query_vector if query_vector is not None else \
-            self.index.embedder.embed_query(query)
-        scores.update(self.index.dense.similarities(vector, missing))
 
     def fact_sheets(self, source: str, query_vector: np.ndarray) -> list[Passage]:
         """The passages of report ``source`` that hold its fact sheet: title-page and summary
@@ -205,11 +196,19 @@ class HybridRetriever:
     ) -> tuple[list[Hit], list[Hit]]:
         """The dense and the lexical ranking of ``depth`` chunks each (empty when ``mode``
         leaves one out), restricted to catalogued documents within ``filters``."""
+        dense, lexical, _ = self._rankings(query, depth, filters, mode, query_vector)
+        return dense, lexical
+
+    def _rankings(
+        self, query: str, depth: int, filters: Filters | None, mode: str,
+        query_vector: np.ndarray | None,
+    ) -> tuple[list[Hit], list[Hit], np.ndarray | None]:
+        """:meth:`rankings`, with the query's vector (None when ``mode`` needs none)."""
         filters = filters or Filters()
         records = self.index.documents()
         allowed = [r.doc_id for r in records if filters.accepts(r.source, r.year)]
         if not allowed:
-            return [], []
+            return [], [], query_vector
         # With no filter, Chroma searches unrestricted (a where clause over every document
         # costs a metadata scan per query, ~O(chunks)) and chunks of uncatalogued documents
         # (an interrupted ingest) are dropped afterwards.
@@ -258,7 +257,7 @@ class HybridRetriever:
             lexical = lexical_job.result() if lexical_job is not None else []
         if everything:
             lexical = [h for h in lexical if h.chunk.doc_id in live]
-        return dense, lexical
+        return dense, lexical, vector
 
 
 def to_passage(

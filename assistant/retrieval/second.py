@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 #: The store's model key for passage vectors: a passage and a sentence with the same text are
 #: embedded alike, but passages are kept apart so that counts and fills stay per kind.
 PASSAGES = "{model}#passages"
+#: Sets of searched documents whose side-by-side matrix is kept (all of them, and the reports
+#: questions name most).
+STACKS_KEPT = 8
 
 
 class SecondRanking:
@@ -54,6 +57,9 @@ class SecondRanking:
         self.doc_chunks = doc_chunks  # a document's chunks, read from the index
         self.store = store
         self._docs: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+        # the allowed documents' chunks and vectors side by side, per set of documents searched
+        # (every document, one report, ...): built once, not at every search
+        self._stacked: dict[tuple[str, ...], tuple[list[Chunk], np.ndarray]] = {}
         self._lock = threading.Lock()
         self.unavailable: str | None = None  # why the model cannot be used, once it failed
 
@@ -84,12 +90,9 @@ class SecondRanking:
         except EmbeddingModelError as exc:
             self._failed(exc)
             return []
-        with self._lock:
-            groups = [self._docs[doc_id] for doc_id in allowed if doc_id in self._docs]
-        chunks = [c for group, _ in groups for c in group]
+        chunks, matrix = self._side_by_side(tuple(allowed))
         if not chunks:
             return []
-        matrix = np.vstack([m for _, m in groups])
         cosine = matrix @ np.asarray(query_vector, dtype=np.float32)
         top = min(depth, len(chunks))
         best = np.argpartition(-cosine, top - 1)[:top]
@@ -112,13 +115,33 @@ class SecondRanking:
                         "the dense and lexical rankings alone", exc)
         self.unavailable = str(exc)
 
+    def _side_by_side(self, allowed: tuple[str, ...]) -> tuple[list[Chunk], np.ndarray]:
+        """The chunks of the documents ``allowed`` and their vectors in one matrix, kept for
+        the last :data:`STACKS_KEPT` sets of documents."""
+        with self._lock:
+            stacked = self._stacked.get(allowed)
+            if stacked is None:
+                groups = [self._docs[doc_id] for doc_id in allowed if doc_id in self._docs]
+                stacked = (
+                    [c for group, _ in groups for c in group],
+                    np.vstack([m for _, m in groups]) if groups
+                    else np.zeros((0, self.passage_embedder.dimension), dtype=np.float32),
+                )
+                self._stacked[allowed] = stacked
+                while len(self._stacked) > STACKS_KEPT:
+                    self._stacked.pop(next(iter(self._stacked)))
+        return stacked
+
     def _sync(self, records: Sequence[DocumentRecord]) -> None:
         """Load the vectors of catalogued documents not loaded yet; forget the others."""
         wanted = {r.doc_id for r in records}
         with self._lock:
-            for doc_id in set(self._docs) - wanted:
+            gone = set(self._docs) - wanted
+            for doc_id in gone:
                 del self._docs[doc_id]
             missing = [doc_id for doc_id in wanted if doc_id not in self._docs]
+            if gone or missing:
+                self._stacked.clear()
         for doc_id in sorted(missing):
             chunks = sorted(self.doc_chunks(doc_id), key=lambda c: c.position)
             vectors = (
@@ -127,10 +150,11 @@ class SecondRanking:
             )
             with self._lock:
                 self._docs[doc_id] = (chunks, vectors)
+                self._stacked.clear()
 
     def _vectors(self, chunks: list[Chunk]) -> np.ndarray:
         texts = [c.embedding_text() for c in chunks]
-        kept = self.store.get(texts, self.embedder.dimension) if self.store else {}
+        kept = self.store.get(texts, self.passage_embedder.dimension) if self.store else {}
         todo = [i for i in range(len(texts)) if i not in kept]
         if todo:
             if self.store is None or not self.store.available:

@@ -43,6 +43,7 @@ def test_every_quote_is_in_its_report_and_every_keyword_in_a_quote():
     ("fresh_tune", 4), ("fresh_holdout", 4), ("fresh2_tune", 2), ("fresh2_holdout", 2),
     ("fresh3_tune", 2), ("fresh3_holdout", 2), ("fresh4_tune", 2), ("fresh4_holdout", 2),
     ("fresh5_tune", 2), ("fresh5_holdout", 2),
+    ("fresh6_tune", 3), ("fresh6_holdout", 3),
 ])
 def test_the_fresh_halves_are_sound_and_alike(name, follow_ups):
     """The sets written for the right-answers issue: tuned on one half, the other kept apart."""

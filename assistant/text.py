@@ -18,6 +18,9 @@ QUESTION_WORDS = frozenset(
 _FILLER = QUESTION_WORDS | frozenset(
     """also according ilo evaluation evaluations please give list explain describe mention
     mentioned find found show shows say says""".split()
+) | frozenset(  # the asker's own "I'd like ...", "we're after ...": no name, no topic
+    f"{who}{tail}" for who in ("i", "we", "you") for q in ("'", "’")
+    for tail in (f"{q}d", f"{q}m", f"{q}ve", f"{q}ll", f"{q}re")
 )
 _STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)

@@ -390,6 +390,10 @@ class EvidenceScorer:
                 bonus = ANSWER_TYPE_BONUS if typed else 0.0
                 if typed and KEY_VALUE.match(text) and _label_asked(text, weights, slots):
                     bonus *= LABEL_FACTOR  # "Donor: DFID" states the fact outright
+                elif not typed and KEY_VALUE.match(text) and label_named(text, weights):
+                    # "Project code: GLO/06/57/UKM" for "what is the project's code?": a field
+                    # the question names, though it asks for no kind of fact that slots know
+                    bonus = ANSWER_TYPE_BONUS
                 # The question's slots, where it has any, decide the bonus for amounts, counts
                 # and dates (a count *of interviews*); the coarse patterns, which take any digit
                 # for "how many", would reward every sentence with a year in it.
@@ -454,7 +458,14 @@ class EvidenceScorer:
             for phrase in key_phrases(question)
             if not (named and " ".join(phrase.lower().split()) in named)
         }
-        absent = [p for p in phrases if not any(_near(content_terms(p), t) for t in texts)]
+        acronyms = (
+            set().union(*(_acronyms(f"{p.section} {p.text}") for p in passages))
+            if phrases else set()
+        )
+        absent = [  # a name is mentioned by its words close together, or by its acronym
+            p for p in phrases
+            if not any(_near(content_terms(p), t) for t in texts) and initials(p) not in acronyms
+        ]
         # Answerability counts one answer-type bonus at most: the extra weight that label lines
         # and funder matches get orders the sentences but does not make a question answerable.
         best = max(
@@ -479,7 +490,33 @@ def unmentioned(terms: Iterable[str], found: set[str]) -> list[str]:
     name mentions it, as in the slots' name check (:func:`~assistant.answering.slots.mentions`:
     "Nigeria" for "Nigerian"); a number only itself."""
     forms = word_forms(found)
-    return [t for t in terms if t not in found and not (t.isalpha() and mentions(t, forms))]
+    years = {t for t in found if _YEAR_TERM.fullmatch(t)}
+    return [
+        t for t in terms
+        if t not in found and not (t.isalpha() and mentions(t, forms))
+        # "the mid-1960s" is mentioned by "1965"
+        and not (_DECADE.fullmatch(t) and any(y[:3] == t[:3] for y in years))
+    ]
+
+
+#: A year, and a decade ("1960s"), as terms.
+_YEAR_TERM = re.compile(r"(?:1[5-9]|20)\d\d")
+_DECADE = re.compile(r"(?:1[5-9]|20)\d0s")
+
+
+def _acronyms(text: str) -> set[str]:
+    """The acronyms ``text`` uses ("DWCPs" gives DWCP), as upper-case strings."""
+    return {
+        w.rstrip("s") for w in re.findall(r"[\w-]+", text)
+        if len(w) > 1 and w.rstrip("s").isupper() and w.rstrip("s").isalpha()
+    }
+
+
+def initials(phrase: str) -> str:
+    """The acronym of a multi-word name: its capitalised words' initials ("Decent Work Country
+    Programmes" gives DWCP); "" for fewer than three."""
+    letters = "".join(w[0] for w in phrase.split() if w[:1].isupper())
+    return letters if len(letters) >= 3 else ""
 
 
 def _near(terms: Sequence[str], tokens: Sequence[str]) -> bool:
@@ -523,6 +560,22 @@ def _label_asked(text: str, weights: dict[str, float], slots: Sequence[Slot]) ->
     for slot in slots:
         asked |= slot.focus | _FIELDS.get(slot.kind, frozenset())
     return bool(label & asked)
+
+
+#: Label words that name no field of their own: "Project code", "Evaluation dates" are
+#: named by "code" and "dates", not by "project" or "evaluation".
+_GENERIC_LABEL = frozenset(stem(w) for w in (
+    "project projects evaluation evaluations report programme programmes ilo key main total "
+    "general other overall final"
+).split())
+
+
+def label_named(text: str, weights: dict[str, float]) -> bool:
+    """Does the question (its weighted terms) name the field of the label line ``text``: a
+    content word of the label other than :data:`_GENERIC_LABEL` ("Implementing agency and
+    unit:" for "which unit ran the project")?"""
+    label = {t for t in content_terms(text[: text.index(":")]) if t.isalpha()}
+    return bool((label - _GENERIC_LABEL) & set(weights))  # "Targets 2008:" names no year
 
 
 def is_reference_list(section: str) -> bool:

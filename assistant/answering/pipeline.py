@@ -24,7 +24,12 @@ from assistant.answering.answerers import (
     check_available,
 )
 from assistant.answering.citations import CitationChecker
-from assistant.answering.evidence import Evidence, EvidenceScorer, SentenceCache
+from assistant.answering.evidence import (
+    Evidence,
+    EvidenceScorer,
+    SentenceCache,
+    label_named,
+)
 from assistant.answering.followup import needs_history
 from assistant.answering.items import ItemReference, item_reference
 from assistant.answering.prompts import NO_CONTEXT, REFUSAL, Prompts, filtered_out_text
@@ -50,7 +55,7 @@ from assistant.records import (
 from assistant.retrieval.hybrid import HybridRetriever, to_passage
 from assistant.retrieval.scope import ReportScoper, Scope
 from assistant.settings import Settings
-from assistant.text import is_list_item, words
+from assistant.text import KEY_VALUE, is_list_item, words
 from ingest.records import Chunk
 from vectorstore import Embedder, Fts5LexicalIndex
 from vectorstore.sentence_store import SentenceVectorStore
@@ -166,12 +171,27 @@ class AnswerPipeline:
         return tuple(replace(p, rank=rank) for rank, p in enumerate(merged[:k], 1))
 
     def _with_fact_sheets(
-        self, passages: tuple[Passage, ...], sources: Sequence[str], vector: Any
+        self, passages: tuple[Passage, ...], sources: Sequence[str], vector: Any,
+        wanted: Callable[[str], bool] | None = None,
     ) -> tuple[Passage, ...]:
+        """``passages`` and the named reports' fact sheets after them; with ``wanted``, only
+        the sheets that have a label line it accepts."""
         return _appended(passages, [
             p for source in sources
             for p in self.retriever.fact_sheets(source, vector)[:FACT_SHEETS]
+            if wanted is None or any(
+                wanted(line.strip()) for line in p.text.splitlines()
+                if KEY_VALUE.match(line.strip())
+            )
         ])
+
+    def _asks_field(self, question: str, ignore: frozenset[str]) -> Callable[[str], bool]:
+        """Whether a label line names a field that ``question`` asks about ("Project code:"
+        for "what is the project's official code?"); ``ignore``: the terms that named the
+        report."""
+        weights = {t: w for t, w in self.scorer.term_weights(question).items()
+                   if t not in ignore}
+        return lambda line: label_named(line, weights)
 
     def _with_item(
         self, passages: tuple[Passage, ...], item: ItemReference, sources: Sequence[str]
@@ -303,8 +323,11 @@ class AnswerPipeline:
         )
         passages = self._retrieve(standalone, k, filters, vector, question_vector)
         slots = expected_slots(question, scope.terms)
-        if scope and slots:  # a name, date or amount: the named reports' fact sheets too
-            passages = self._with_fact_sheets(passages, filters.sources, vector)
+        if scope:  # a name, date or amount, or a field of one: the named reports' fact sheets
+            passages = self._with_fact_sheets(
+                passages, filters.sources, vector,
+                None if slots else self._asks_field(f"{question} {standalone}", scope.terms),
+            )
         # the item the user's words name or, unless they ask who or when (of the report), the
         # one the earlier turn asked for ("... in response?" after "the final recommendation")
         item = None

@@ -54,8 +54,10 @@ def test_answerable_questions_state_the_expected_facts(corpus):
         else:
             passed += 1
     # 21 of 24 with sentences scored by multilingual-e5-small (the default since 2026-11-30)
-    # and by MiniLM alike; e5 refuses 2 (a01: its "19 detailed replies" sentence is not among
-    # the 8 best, so the number slot goes unfilled; a19 scores 0.559 against 0.5665), MiniLM 1.
+    # and by MiniLM alike; e5 refused 2 (a01: its "19 detailed replies" sentence is not among
+    # the 8 best, so the number slot goes unfilled; a19 scored 0.559 against 0.5665), MiniLM 1.
+    # Since the threshold was fitted on the whole tuning pool (0.5559, 2026-12-02) a19 is
+    # answered with its facts.
     # A drop below 20 of 24, or more than two refusals, is a regression.
     assert passed >= 20, (failures, refused)
     assert len(refused) <= 2, refused
@@ -237,3 +239,34 @@ def test_a_label_line_is_favoured_only_for_the_field_asked():
     # a flattened table line whose "five ratifications" fills a count is no field asked for
     assert not asked('ILO-ACTRAV Manual: "In search of decent work" five ratifications of '
                      "Convention 143.", "How many governments ratified the convention?")
+
+
+def test_a_label_names_its_field_without_a_slot():
+    from assistant.answering.evidence import label_named
+
+    def named(line: str, question: str) -> bool:
+        return label_named(line, {t: 1.0 for t in content_terms(question)})
+
+    assert named("Project code: GLO/06/57/UKM", "And what is the project's official ILO code?")
+    assert named("Implementing agency and unit: International Migration Programme (ILO-MIGRANT)",
+                 "Which ILO unit actually ran the LMPP project?")
+    # "project" and a year name no field: every question about a project would match
+    assert not named("Project duration: November 2006 - December 2009",
+                     "What did the project achieve?")
+    assert not named("Targets 2008: 1 country", "Why did Gulf governments turn to the ILO in 2008?")
+
+
+def test_a_decade_is_mentioned_by_its_years_and_a_name_by_its_acronym():
+    from assistant.answering.evidence import initials, unmentioned
+
+    assert unmentioned(["1960s"], {"1965", "migrant"}) == []
+    assert unmentioned(["1960s"], {"1975", "1959"}) == ["1960s"]
+    assert initials("Decent Work Country Programmes") == "DWCP"
+    assert initials("Safe and Fair") == ""  # two letters name too much by chance
+
+
+def test_the_askers_own_words_are_no_names():
+    from assistant.text import key_terms
+
+    question = "How has the ILO shaped EU policy? I'd like what the 2008 evaluation says; I’m lost."
+    assert set(key_terms(question)) == {"eu", "2008"}

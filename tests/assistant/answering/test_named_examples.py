@@ -356,3 +356,34 @@ def test_an_opening_besides_is_not_a_name_the_reports_must_mention(corpus):
                         "evaluation?")
     assert answer.answerable, answer.answer
     assert "UNODC" in answer.answer and "OHCHR" in answer.answer
+
+
+def test_a_field_of_the_fact_sheet_is_found_without_a_slot(corpus):
+    # no name, date or amount is asked, but "code" names the summary page's "Project code:"
+    answer = corpus.ask(
+        "And what is the project's official ILO code?",
+        history=["Which ILO unit actually ran the DFID-funded LMPP project?"],
+    )
+    assert answer.answerable
+    assert "GLO/06/57/UKM" in answer.answer
+    assert {c.source for c in answer.citations} == {LMPP}
+
+
+def test_the_askers_own_words_are_not_names_the_passages_must_mention(corpus):
+    answer = corpus.ask(
+        "How has the ILO shaped European Commission thinking on migration? I'd like what the "
+        "2008 strategy evaluation says about its influence and which topics the LMPP "
+        "evaluation lists for its policy advice to the Commission."
+    )
+    assert "do not mention I'd" not in answer.answer
+    assert answer.answerable
+
+
+def test_a_decade_is_found_in_the_years_the_report_gives(corpus):
+    # "the mid-1960s" was a name no passage mentions, and the question was refused
+    answer = corpus.ask(
+        "Going back to the mid-1960s, how many international migrants were there worldwide, "
+        "according to the 2008 strategy evaluation?"
+    )
+    assert answer.answerable
+    assert "78" in answer.answer

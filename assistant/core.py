@@ -73,18 +73,18 @@ class Assistant:
         index (a :meth:`variant` reads what it kept)."""
         if answer_embedder is self.embedder or answer_embedder.name == self.embedder.name:
             return None
-        store = (
-            SentenceVectorStore(settings.sentence_vectors_path,
-                                PASSAGES.format(model=answer_embedder.name))
-            if settings.keep_sentence_vectors else None
-        )
+        # Passage vectors are index data, kept like Chroma's vectors whatever
+        # keep_sentence_vectors says (it governs answer sentences): one made later, in other
+        # batches, could differ from the ingest's in its last bits and reorder near-ties.
+        store = SentenceVectorStore(settings.sentence_vectors_path,
+                                    PASSAGES.format(model=answer_embedder.name))
         passages = (  # the backend that serves the model (the native one for e5)
             make_embedder(settings.answer_model, "auto", settings.embedding_precision)
             if answer_embedder.name == settings.answer_model else answer_embedder
         )
         second = SecondRanking(answer_embedder, lambda doc_id: self.index.dense.doc_chunks(doc_id),
                                store, passages)
-        if own_index and settings.second_weight > 0 and store is not None:
+        if own_index and settings.second_weight > 0:
             self.index.on_written.append(second.keep)
         return second
 

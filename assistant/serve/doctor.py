@@ -136,7 +136,8 @@ def sentence_vectors_check(settings: Settings) -> Check:
 
     name = "sentence vectors"
     if not settings.keep_sentence_vectors:
-        return Check(name, True, "not kept (ASSISTANT_KEEP_SENTENCE_VECTORS=false)")
+        return Check(name, True, "answer sentences not kept (ASSISTANT_KEEP_SENTENCE_VECTORS="
+                     "false); the second ranking's passage vectors are kept as index data")
     path = settings.sentence_vectors_path
     if not path.exists():
         return Check(name, True, "none kept yet: a question embeds its sentences and keeps "

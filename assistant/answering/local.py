@@ -13,6 +13,7 @@ supports it (:mod:`assistant.answering.citations`), so nothing depends on the ma
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -64,6 +65,13 @@ class LocalRuntime:
     @property
     def loaded(self) -> bool:
         return self._llama is not None
+
+    def close(self) -> None:
+        """Free the model, if loaded (the next use loads it again)."""
+        with self._load_lock, self._run_lock:
+            llama, self._llama = self._llama, None
+        if llama is not None:
+            llama.close()
 
     def model(self) -> Any:
         with self._load_lock:
@@ -185,6 +193,17 @@ class LocalRuntime:
 
 _RUNTIMES: dict[tuple[Path, int, int], LocalRuntime] = {}
 _RUNTIMES_LOCK = threading.Lock()
+
+
+@atexit.register
+def close_runtimes() -> None:
+    """Free every loaded model while the interpreter still runs: left to ``Llama.__del__`` at
+    shutdown, llama.cpp's own helpers are already gone ("TypeError: 'NoneType' object is not
+    callable" after every run that loaded one)."""
+    with _RUNTIMES_LOCK:
+        runtimes = list(_RUNTIMES.values())
+    for runtime in runtimes:
+        runtime.close()
 
 
 def runtime_for(settings: Settings) -> LocalRuntime:

@@ -159,3 +159,33 @@ def test_the_queue_is_bounded(local_model):
     first.close()  # the first generation ends; the waiting one gets its turn
     waiter.join(timeout=60)
     assert waiting_done.is_set()
+
+
+def test_loaded_models_are_freed_before_the_interpreter_shuts_down(local_model):
+    # Left to Llama.__del__ during interpreter shutdown, a model could be freed after
+    # llama.cpp's module globals were cleared: the whole suite ended with "TypeError:
+    # 'NoneType' object is not callable" (Exception ignored in Llama.__del__). An atexit hook
+    # frees every loaded model first; here it is run by hand, and then by a real exit.
+    import subprocess
+    import sys
+
+    from assistant.answering.local import close_runtimes
+
+    runtime = runtime_for(Settings.load(env={}, local_model=local_model))
+    runtime.model()
+    assert runtime.loaded
+    close_runtimes()
+    assert not runtime.loaded
+    assert runtime.yes_odds([[{"role": "user", "content": "Is 2 even? Answer yes or no."}]])
+    assert runtime.loaded  # loaded again on use
+
+    code = (
+        "from assistant import Settings\n"
+        "from assistant.answering.local import runtime_for\n"
+        f"runtime = runtime_for(Settings.load(env={{}}, local_model={local_model!r}))\n"
+        "runtime.model()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr, done.stderr

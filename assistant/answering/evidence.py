@@ -23,7 +23,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ from assistant.answering.slots import (
     DATE_QUESTION,
     NAME_PREFIX,
     Slot,
+    acronyms_in,
     fills,
     mentions,
     word_forms,
@@ -336,7 +337,7 @@ class EvidenceScorer:
         """Inverse chunk frequency of each content term of the question (BM25-style idf). The
         adjective of "how long", "how often" and the like asks for the value and is no term of
         the question: any sentence with a duration would cover "long"."""
-        found_words = content_words(_HOW_ADJECTIVE.sub("how", question))
+        found_words = _asked_words(question)
         if not found_words:
             return {}
         total = max(self.chunk_count(), 1)
@@ -388,12 +389,14 @@ class EvidenceScorer:
                 cov = coverage(weights, terms, entry.passage_terms)
                 typed = any(fills(slot, text, asked or question) for slot in slots)
                 bonus = ANSWER_TYPE_BONUS if typed else 0.0
-                if typed and KEY_VALUE.match(text) and _label_asked(text, weights, slots):
-                    bonus *= LABEL_FACTOR  # "Donor: DFID" states the fact outright
-                elif not typed and KEY_VALUE.match(text) and label_named(text, weights):
-                    # "Project code: GLO/06/57/UKM" for "what is the project's code?": a field
-                    # the question names, though it asks for no kind of fact that slots know
-                    bonus = ANSWER_TYPE_BONUS
+                if KEY_VALUE.match(text):
+                    if typed and _label_asked(text, weights, slots):
+                        bonus *= LABEL_FACTOR  # "Donor: DFID" states the fact outright
+                    elif not typed and label_named(text, weights):
+                        # "Project code: GLO/06/57/UKM" for "what is the project's code?": a
+                        # field the question names, though it asks for no kind of fact that
+                        # slots know
+                        bonus = ANSWER_TYPE_BONUS
                 # The question's slots, where it has any, decide the bonus for amounts, counts
                 # and dates (a count *of interviews*); the coarse patterns, which take any digit
                 # for "how many", would reward every sentence with a year in it.
@@ -459,7 +462,7 @@ class EvidenceScorer:
             if not (named and " ".join(phrase.lower().split()) in named)
         }
         acronyms = (
-            set().union(*(_acronyms(f"{p.section} {p.text}") for p in passages))
+            set().union(*(acronyms_in(f"{p.section} {p.text}") for p in passages))
             if phrases else set()
         )
         absent = [  # a name is mentioned by its words close together, or by its acronym
@@ -502,14 +505,6 @@ def unmentioned(terms: Iterable[str], found: set[str]) -> list[str]:
 #: A year, and a decade ("1960s"), as terms.
 _YEAR_TERM = re.compile(r"(?:1[5-9]|20)\d\d")
 _DECADE = re.compile(r"(?:1[5-9]|20)\d0s")
-
-
-def _acronyms(text: str) -> set[str]:
-    """The acronyms ``text`` uses ("DWCPs" gives DWCP), as upper-case strings."""
-    return {
-        w.rstrip("s") for w in re.findall(r"[\w-]+", text)
-        if len(w) > 1 and w.rstrip("s").isupper() and w.rstrip("s").isalpha()
-    }
 
 
 def initials(phrase: str) -> str:
@@ -570,12 +565,23 @@ _GENERIC_LABEL = frozenset(stem(w) for w in (
 ).split())
 
 
-def label_named(text: str, weights: dict[str, float]) -> bool:
-    """Does the question (its weighted terms) name the field of the label line ``text``: a
-    content word of the label other than :data:`_GENERIC_LABEL` ("Implementing agency and
-    unit:" for "which unit ran the project")?"""
+def _asked_words(question: str) -> dict[str, str]:
+    """The question's content terms (:meth:`EvidenceScorer.term_weights` weighs them)."""
+    return content_words(_HOW_ADJECTIVE.sub("how", question))
+
+
+def asked_terms(question: str) -> set[str]:
+    """The terms :meth:`EvidenceScorer.term_weights` gives ``question``, without their
+    weights (no index lookup)."""
+    return set(_asked_words(question))
+
+
+def label_named(text: str, terms: Collection[str]) -> bool:
+    """Does the question (its ``terms``, or its weighted terms) name the field of the label
+    line ``text``: a content word of the label other than :data:`_GENERIC_LABEL`
+    ("Implementing agency and unit:" for "which unit ran the project")?"""
     label = {t for t in content_terms(text[: text.index(":")]) if t.isalpha()}
-    return bool((label - _GENERIC_LABEL) & set(weights))  # "Targets 2008:" names no year
+    return bool((label - _GENERIC_LABEL) & set(terms))  # "Targets 2008:" names no year
 
 
 def is_reference_list(section: str) -> bool:

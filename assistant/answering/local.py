@@ -66,10 +66,16 @@ class LocalRuntime:
     def loaded(self) -> bool:
         return self._llama is not None
 
-    def close(self) -> None:
-        """Free the model, if loaded (the next use loads it again)."""
-        with self._load_lock, self._run_lock:
-            llama, self._llama = self._llama, None
+    def close(self, wait: bool = True) -> None:
+        """Free the model, if loaded (the next use loads it again). ``wait=False``: leave it
+        loaded, rather than wait, while a generation runs (at exit, in a daemon thread)."""
+        if not self._run_lock.acquire(blocking=wait):
+            return
+        try:
+            with self._load_lock:
+                llama, self._llama = self._llama, None
+        finally:
+            self._run_lock.release()
         if llama is not None:
             llama.close()
 
@@ -203,7 +209,7 @@ def close_runtimes() -> None:
     with _RUNTIMES_LOCK:
         runtimes = list(_RUNTIMES.values())
     for runtime in runtimes:
-        runtime.close()
+        runtime.close(wait=False)
 
 
 def runtime_for(settings: Settings) -> LocalRuntime:

@@ -28,6 +28,7 @@ from assistant.answering.evidence import (
     Evidence,
     EvidenceScorer,
     SentenceCache,
+    asked_terms,
     label_named,
 )
 from assistant.answering.followup import needs_history
@@ -185,13 +186,13 @@ class AnswerPipeline:
             )
         ])
 
-    def _asks_field(self, question: str, ignore: frozenset[str]) -> Callable[[str], bool]:
+    @staticmethod
+    def _asks_field(question: str, ignore: frozenset[str]) -> Callable[[str], bool]:
         """Whether a label line names a field that ``question`` asks about ("Project code:"
         for "what is the project's official code?"); ``ignore``: the terms that named the
         report."""
-        weights = {t: w for t, w in self.scorer.term_weights(question).items()
-                   if t not in ignore}
-        return lambda line: label_named(line, weights)
+        terms = asked_terms(question) - ignore
+        return lambda line: label_named(line, terms)
 
     def _with_item(
         self, passages: tuple[Passage, ...], item: ItemReference, sources: Sequence[str]

@@ -429,6 +429,13 @@ def mentions(term: str, forms: set[str]) -> bool:
     return term in forms or term[:NAME_PREFIX] in forms
 
 
+def acronyms_in(text: str) -> set[str]:
+    """The acronyms ``text`` uses, upper case, a plural's "s" dropped ("DWCPs" gives DWCP)."""
+    return {
+        w.rstrip("s") for w in re.findall(r"[\w-]+", text) if len(w) > 1 and w.rstrip("s").isupper()
+    }
+
+
 def names_in(
     passage: Passage, names: tuple[tuple[str, ...], ...], focus: frozenset[str] = frozenset()
 ) -> bool:
@@ -441,9 +448,7 @@ def names_in(
         return True
     text = f"{passage.title} {passage.section} {passage.text}"
     found = word_forms({stem(w) for w in words(text)})
-    acronyms = {
-        w.rstrip("s") for w in re.findall(r"[\w-]+", text) if len(w) > 1 and w.rstrip("s").isupper()
-    }
+    acronyms = acronyms_in(text)
     return all(
         all(mentions(t, found) for t in name)
         or (len(name) > 1 and "".join(t[0] for t in name).upper() in acronyms)
